@@ -1,0 +1,33 @@
+import type Provider from 'oidc-provider';
+import type Router from '@koa/router';
+import type { Logger } from './infra/logger.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { notFound } from './http/middleware/not-found.ts';
+import { pathAliases } from './http/path-aliases.ts';
+import { renderErrors } from './http/middleware/render-errors.ts';
+import { requestLog } from './http/middleware/request-log.ts';
+import { underPrefix } from './http/middleware/under-prefix.ts';
+
+export type AppDeps = {
+  provider: Provider;
+  admin: Router;
+  logger: Logger;
+  ping: () => Promise<void>;
+};
+
+/**
+ * Assembles the HTTP application on the provider (which is a Koa app): request log, path aliases,
+ * health, the /v2 admin API with its JSON errors, then oidc-provider's own routes for the rest.
+ */
+export function assembleApp(deps: AppDeps): Provider {
+  const { provider, admin, logger } = deps;
+  const health = healthRoutes({ ping: deps.ping });
+  provider.use(requestLog(logger));
+  provider.use(pathAliases);
+  provider.use(health.routes());
+  provider.use(underPrefix('/v2', renderErrors(logger)));
+  provider.use(admin.routes());
+  provider.use(admin.allowedMethods({ throw: true }));
+  provider.use(underPrefix('/v2', notFound));
+  return provider;
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+/** Environment variables the server reads, with their defaults. DESIGN.md section 4. */
+export const envSchema = z.object({
+  PORT: port.default(3000),
+  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MONGODB_URI: optionalString.pipe(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  KEYS_DIR: z.string().min(1).default('./keys'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIGNING_KEYS: optionalString,
+  SERVER_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  FERRETDB_BIN: optionalString,
+  ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(3600),
+});
+
+/** Values never echoed back in error messages: they may hold credentials. */
+const secretVariables = new Set(['MONGODB_URI', 'REDIS_URL', 'SIGNING_KEYS', 'SERVER_SECRET']);
+
+export type Env = z.infer<typeof envSchema>;
+
+export type Config = Readonly<{
+  port: number;
+  issuer: string;
+  dataDir: string;
+  mongodbUri: string | undefined;
+  redisUrl: string | undefined;
+  keysDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  signingKeys: string | undefined;
+  serverSecret: string | undefined;
+  ferretdbBin: string | undefined;
+  accessTokenTtl: number;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and freezes the configuration; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const shown = secretVariables.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${messages.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    issuer: (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    mongodbUri: e.MONGODB_URI,
+    redisUrl: e.REDIS_URL,
+    keysDir: path.resolve(cwd, e.KEYS_DIR),
+    logLevel: e.LOG_LEVEL,
+    signingKeys: e.SIGNING_KEYS,
+    serverSecret: e.SERVER_SECRET,
+    ferretdbBin: e.FERRETDB_BIN,
+    accessTokenTtl: e.ACCESS_TOKEN_TTL,
+  });
+}

@@ -1,0 +1,39 @@
+import type { Config } from '../config/env.ts';
+import { buildFerretdb, NoDatabaseError } from './ferretdb/build-binary.ts';
+import { findFerretdb, findOnPath } from './ferretdb/find-binary.ts';
+import { startEmbeddedFerretdb } from './ferretdb/launch.ts';
+import type { Logger } from './logger.ts';
+import { connectMongo, type Connection } from './mongo/connection.ts';
+
+export type Database = { connection: Connection; embedded: boolean; close(): Promise<void> };
+
+/** MONGODB_URI when set; otherwise the embedded FerretDB, found or built on first use. */
+export async function openDatabase(
+  config: Pick<Config, 'mongodbUri' | 'dataDir' | 'ferretdbBin'>,
+  logger: Logger,
+): Promise<Database> {
+  if (config.mongodbUri) {
+    const connection = await connectMongo(config.mongodbUri);
+    return { connection, embedded: false, close: () => connection.close() };
+  }
+  let binary = await findFerretdb(config.ferretdbBin);
+  if (!binary) {
+    if (!(await findOnPath('go'))) throw new NoDatabaseError();
+    binary = await buildFerretdb(logger);
+  }
+  const embedded = await startEmbeddedFerretdb({ binary, dataDir: config.dataDir, logger });
+  try {
+    const connection = await connectMongo(embedded.uri);
+    return {
+      connection,
+      embedded: true,
+      async close() {
+        await connection.close();
+        await embedded.stop();
+      },
+    };
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+/** Every model oidc-provider may persist through its adapter, with the payload fields it looks up. */
+export const adapterModels = {
+  Session: ['uid'],
+  AccessToken: ['grantId'],
+  AuthorizationCode: ['grantId'],
+  RefreshToken: ['grantId'],
+  DeviceCode: ['grantId', 'userCode'],
+  BackchannelAuthenticationRequest: ['grantId'],
+  ClientCredentials: [],
+  Client: [],
+  InitialAccessToken: [],
+  RegistrationAccessToken: ['grantId'],
+  Interaction: [],
+  ReplayDetection: [],
+  PushedAuthorizationRequest: [],
+  Grant: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type AdapterModel = keyof typeof adapterModels;
+
+/** `AccessToken` -> `oidc_access_token`. */
+export function collectionName(model: string): string {
+  return `oidc_${model.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toLowerCase()}`;
+}

@@ -1,0 +1,77 @@
+import type { mongo } from 'mongoose';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { adapterModels, collectionName } from './adapter-models.ts';
+
+/** How one oidc-provider record is stored: `{_id, payload, expiresAt}`; no `expiresAt` means no expiry. */
+export type StoredRecord = { _id: string; payload: AdapterPayload; expiresAt?: Date };
+
+const epochSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * oidc-provider's adapter over MongoDB (or FerretDB). Expired records are never returned, whether
+ * or not the purge has removed them yet; no TTL index or transaction is relied on.
+ */
+export function createMongoAdapter(db: mongo.Db) {
+  return class MongoAdapter implements Adapter {
+    readonly #records: mongo.Collection<StoredRecord>;
+
+    constructor(readonly name: string) {
+      this.#records = db.collection<StoredRecord>(collectionName(name));
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const record: Omit<StoredRecord, '_id'> = { payload };
+      if (expiresIn) record.expiresAt = new Date(Date.now() + expiresIn * 1000);
+      await this.#records.replaceOne({ _id: id }, record, { upsert: true });
+    }
+
+    find(id: string) {
+      return this.#findOne({ _id: id });
+    }
+
+    findByUid(uid: string) {
+      return this.#findOne({ 'payload.uid': uid });
+    }
+
+    findByUserCode(userCode: string) {
+      return this.#findOne({ 'payload.userCode': userCode });
+    }
+
+    async consume(id: string): Promise<void> {
+      await this.#records.updateOne({ _id: id }, { $set: { 'payload.consumed': epochSeconds() } });
+    }
+
+    async destroy(id: string): Promise<void> {
+      await this.#records.deleteOne({ _id: id });
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await this.#records.deleteMany({ 'payload.grantId': grantId });
+    }
+
+    async #findOne(filter: mongo.Filter<StoredRecord>): Promise<AdapterPayload | undefined> {
+      const record = await this.#records.findOne(filter);
+      if (!record || (record.expiresAt && record.expiresAt.getTime() <= Date.now())) return undefined;
+      return record.payload;
+    }
+  };
+}
+
+/** Creates the indexes the adapter queries by: expiry (for the purge) and the looked-up payload fields. */
+export async function ensureAdapterIndexes(db: mongo.Db): Promise<void> {
+  for (const [model, fields] of Object.entries(adapterModels)) {
+    const records = db.collection(collectionName(model));
+    await records.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
+    for (const field of fields) await records.createIndex({ [`payload.${field}`]: 1 }, { name: `payload.${field}` });
+  }
+}
+
+/** Deletes expired records of every model; returns how many went. */
+export async function purgeExpired(db: mongo.Db, now = new Date()): Promise<number> {
+  let deleted = 0;
+  for (const model of Object.keys(adapterModels)) {
+    const result = await db.collection(collectionName(model)).deleteMany({ expiresAt: { $lte: now } });
+    deleted += result.deletedCount;
+  }
+  return deleted;
+}
