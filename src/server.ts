@@ -22,7 +22,11 @@ export type ServerOptions = { purgeIntervalMs?: number; shutdownGraceMs?: number
  * `close()` undoes it in reverse: stop accepting, let in-flight requests finish, stop timers,
  * close the database (and the embedded FerretDB).
  */
-export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const [signingKeys, serverSecret] = await Promise.all([
     loadSigningKeys({ fromEnv: config.signingKeys, keysDir: config.keysDir }),
     loadServerSecret({ fromEnv: config.serverSecret, keysDir: config.keysDir }),

@@ -25,7 +25,8 @@ function parse(text: string, source: string): SigningKeys {
     throw new Error(`${source} is not valid JSON`);
   }
   const parsed = jwksSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${source} must be a JWKS of private keys: {"keys": [{"kty", "d", ...}]}`);
+  if (!parsed.success)
+    throw new Error(`${source} must be a JWKS of private keys: {"keys": [{"kty", "d", ...}]}`);
   return parsed.data as SigningKeys;
 }
 

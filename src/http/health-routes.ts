@@ -12,7 +12,9 @@ export function healthRoutes(deps: { ping: () => Promise<void> }): Router {
       ctx.body = { status: 'ok' };
     } catch {
       ctx.status = 503;
-      ctx.body = { errors: [{ status: 503, title: 'Service Unavailable', detail: 'The database is unreachable.' }] };
+      ctx.body = {
+        errors: [{ status: 503, title: 'Service Unavailable', detail: 'The database is unreachable.' }],
+      };
     }
   });
   return router;

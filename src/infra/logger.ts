@@ -14,5 +14,8 @@ const redact = [
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: redact, censor: '[redacted]' }, base: { service: 'appkeys' } }, destination);
+  return pino(
+    { level, redact: { paths: redact, censor: '[redacted]' }, base: { service: 'appkeys' } },
+    destination,
+  );
 }

@@ -62,7 +62,8 @@ export async function ensureAdapterIndexes(db: mongo.Db): Promise<void> {
   for (const [model, fields] of Object.entries(adapterModels)) {
     const records = db.collection(collectionName(model));
     await records.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
-    for (const field of fields) await records.createIndex({ [`payload.${field}`]: 1 }, { name: `payload.${field}` });
+    for (const field of fields)
+      await records.createIndex({ [`payload.${field}`]: 1 }, { name: `payload.${field}` });
   }
 }
 

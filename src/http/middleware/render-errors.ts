@@ -10,7 +10,8 @@ function toAppError(error: unknown): AppError {
   const expose = (error as { expose?: unknown }).expose === true;
   // koa's own errors (ctx.throw, body parsing) carry a status and an expose flag.
   if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
-    const code = (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === status) ?? 'bad_request';
+    const code =
+      (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === status) ?? 'bad_request';
     return new AppError(code, (error as Error).message, { cause: error });
   }
   return new AppError('internal', 'Internal Server Error', { cause: error, expose: false });

@@ -22,7 +22,10 @@ export async function findFerretdb(explicit: string | undefined): Promise<string
   }
   const candidates = [
     path.join(projectCacheBin, 'ferretdb'),
-    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'ferretdb')),
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'ferretdb')),
   ];
   for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
   return undefined;

@@ -5,7 +5,8 @@ export type { Connection };
 /** Opens a dedicated mongoose connection (no global `mongoose.connect`), failing fast when unreachable. */
 export async function connectMongo(uri: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
-    serverSelectionTimeoutMS: 10_000,
+    // a timeout given in the URI wins
+    ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 }),
     autoIndex: false,
     autoCreate: false,
   });

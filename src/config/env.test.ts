@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './env.ts';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with no variables set', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      port: 3000,
+      issuer: 'http://localhost:3000',
+      dataDir: path.resolve('/srv/app', 'data'),
+      keysDir: path.resolve('/srv/app', 'keys'),
+      mongodbUri: undefined,
+      redisUrl: undefined,
+      logLevel: 'info',
+      accessTokenTtl: 3600,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives the issuer from PORT and strips a trailing slash from ISSUER', () => {
+    expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
+    expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).issuer).toBe('https://auth.example.com');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ MONGODB_URI: '', REDIS_URL: '' })).toMatchObject({
+      mongodbUri: undefined,
+      redisUrl: undefined,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['ISSUER', 'ftp://example.com'],
+    ['LOG_LEVEL', 'loud'],
+    ['ACCESS_TOKEN_TTL', '5'],
+    ['MONGODB_URI', 'postgres://x'],
+    ['REDIS_URL', 'http://x'],
+    ['SERVER_SECRET', 'short'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
+  });
+
+  it('never echoes the value of a variable that may hold credentials', () => {
+    try {
+      loadConfig({ MONGODB_URI: 'postgres://user:hunter2@db', SERVER_SECRET: 'hunter3' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).toMatch(/MONGODB_URI/);
+      expect(String(error)).toMatch(/SERVER_SECRET/);
+      expect(String(error)).not.toMatch(/hunter/);
+    }
+  });
+});

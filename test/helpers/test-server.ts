@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config/env.ts';
+import { connectMongo, type Connection } from '../../src/infra/mongo/connection.ts';
+import { freePort } from '../../src/infra/free-port.ts';
+import { startServer, type ServerOptions } from '../../src/server.ts';
+import { capturedLogger } from './captured-logs.ts';
+import { freshDatabaseUri } from './database.ts';
+
+export type TestServer = {
+  url: string;
+  config: Config;
+  logs: string[];
+  /** A connection of the test's own to the server's database, for asserting what was stored. */
+  db: Connection;
+  close(): Promise<void>;
+};
+
+/**
+ * The real server, listening on a free loopback port, over a fresh database of the shared
+ * FerretDB (or of MONGODB_URI), with its own keys directory.
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: ServerOptions = {},
+): Promise<TestServer> {
+  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'appkeys-test-keys-'));
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    MONGODB_URI: freshDatabaseUri(),
+    KEYS_DIR: keysDir,
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const { logger, lines } = capturedLogger(config.logLevel);
+  const server = await startServer(config, logger, options);
+  const db = await connectMongo(config.mongodbUri ?? '');
+  return {
+    url: server.url,
+    config,
+    logs: lines,
+    db,
+    async close() {
+      await server.close();
+      await db.dropDatabase();
+      await db.close();
+      await rm(keysDir, { recursive: true, force: true });
+    },
+  };
+}
