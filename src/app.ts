@@ -1,23 +1,30 @@
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
+import type { Repositories } from './domain/ports.ts';
 import type { Logger } from './infra/logger.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { authenticate } from './http/middleware/authenticate.ts';
 import { notFound } from './http/middleware/not-found.ts';
 import { pathAliases } from './http/path-aliases.ts';
 import { renderErrors } from './http/middleware/render-errors.ts';
 import { requestLog } from './http/middleware/request-log.ts';
 import { underPrefix } from './http/middleware/under-prefix.ts';
+import { translateTokenRequest } from './oauth/token-request.ts';
+import { completeTokenResponse } from './oauth/token-response.ts';
 
 export type AppDeps = {
   provider: Provider;
   admin: Router;
+  authenticate: { provider: Provider; repos: Repositories };
+  onTokenIssued: (clientId: string) => void;
   logger: Logger;
   ping: () => Promise<void>;
 };
 
 /**
  * Assembles the HTTP application on the provider (which is a Koa app): request log, path aliases,
- * health, the /v2 admin API with its JSON errors, then oidc-provider's own routes for the rest.
+ * health, the /v2 admin API (JSON errors, Bearer authentication, routes, JSON 404), and for the
+ * rest oidc-provider's own routes, with token requests translated and responses completed.
  */
 export function assembleApp(deps: AppDeps): Provider {
   const { provider, admin, logger } = deps;
@@ -26,8 +33,11 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(pathAliases);
   provider.use(health.routes());
   provider.use(underPrefix('/v2', renderErrors(logger)));
+  provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
   provider.use(admin.routes());
   provider.use(admin.allowedMethods({ throw: true }));
   provider.use(underPrefix('/v2', notFound));
+  provider.use(completeTokenResponse(deps.onTokenIssued));
+  provider.use(translateTokenRequest);
   return provider;
 }

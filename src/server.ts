@@ -2,23 +2,23 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { Config } from './config/env.ts';
 import { deriveKey } from './config/derive-key.ts';
-import { loadServerSecret } from './config/server-secret.ts';
 import { loadSigningKeys } from './config/signing-keys.ts';
 import { assembleApp } from './app.ts';
 import { adminRouter } from './http/admin-router.ts';
-import { openDatabase } from './infra/database.ts';
 import type { Logger } from './infra/logger.ts';
 import { pingMongo } from './infra/mongo/connection.ts';
-import { createMongoAdapter, ensureAdapterIndexes } from './oauth/adapter.ts';
+import { createMongoAdapter } from './oauth/adapter.ts';
 import { schedulePurge } from './oauth/adapter-purge.ts';
+import { createLastUsedTracker } from './oauth/last-used.ts';
 import { createProvider } from './oauth/provider.ts';
+import { openRuntime } from './runtime.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
 export type ServerOptions = { purgeIntervalMs?: number; shutdownGraceMs?: number };
 
 /**
- * The composition root: configuration -> database -> oauth -> http, in that order, then listen.
+ * The composition root: configuration -> database and domain -> oauth -> http, then listen.
  * `close()` undoes it in reverse: stop accepting, let in-flight requests finish, stop timers,
  * close the database (and the embedded FerretDB).
  */
@@ -27,33 +27,33 @@ export async function startServer(
   logger: Logger,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const [signingKeys, serverSecret] = await Promise.all([
-    loadSigningKeys({ fromEnv: config.signingKeys, keysDir: config.keysDir }),
-    loadServerSecret({ fromEnv: config.serverSecret, keysDir: config.keysDir }),
-  ]);
-  const database = await openDatabase(config, logger);
-  const cleanups: Array<() => Promise<void>> = [() => database.close()];
+  const signingKeys = await loadSigningKeys({ fromEnv: config.signingKeys, keysDir: config.keysDir });
+  const runtime = await openRuntime(config, logger);
+  const cleanups: Array<() => Promise<void>> = [() => runtime.close()];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    const db = database.connection.db;
+    const db = runtime.database.connection.db;
     if (!db) throw new Error('database handle missing after connect');
-    await ensureAdapterIndexes(db);
     cleanups.push(schedulePurge(db, options.purgeIntervalMs ?? 60_000, logger));
 
     const provider = createProvider({
       issuer: config.issuer,
       adapter: createMongoAdapter(db),
+      repos: runtime.repos,
+      secrets: runtime.secrets,
       signingKeys,
-      cookieKeys: [deriveKey(serverSecret, 'cookies')],
+      cookieKeys: [deriveKey(runtime.serverSecret, 'cookies')],
       accessTokenTtl: config.accessTokenTtl,
     });
     const app = assembleApp({
       provider,
-      admin: adminRouter(),
+      admin: adminRouter({ domain: runtime.domain }),
+      authenticate: { provider, repos: runtime.repos },
+      onTokenIssued: createLastUsedTracker(runtime.repos, logger),
       logger,
-      ping: () => pingMongo(database.connection),
+      ping: () => pingMongo(runtime.database.connection),
     });
 
     const server = http.createServer(app.callback());
@@ -61,7 +61,10 @@ export async function startServer(
     await once(server, 'listening');
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ port, issuer: config.issuer, embeddedDatabase: database.embedded }, 'appkeys listening');
+    logger.info(
+      { port, issuer: config.issuer, embeddedDatabase: runtime.database.embedded },
+      'appkeys listening',
+    );
 
     return {
       url: `http://127.0.0.1:${port}`,

@@ -1,6 +1,14 @@
 import Router from '@koa/router';
+import type { Domain } from '../domain/index.ts';
+import { applicationKeyRoutes } from './routes/application-keys.ts';
+import { organizationRoutes } from './routes/organizations.ts';
+import { ownerViewRoutes } from './routes/owner-views.ts';
 
-/** The admin API under /v2; resource modules register their routes on it. */
-export function adminRouter(): Router {
-  return new Router({ prefix: '/v2' });
+/** The admin API under /v2 (authentication runs before it, see app.ts). */
+export function adminRouter(deps: { domain: Domain }): Router {
+  const router = new Router({ prefix: '/v2' });
+  organizationRoutes(router, deps.domain);
+  applicationKeyRoutes(router, deps.domain);
+  ownerViewRoutes(router, deps.domain);
+  return router;
 }

@@ -1,12 +1,12 @@
-/** Every model oidc-provider may persist through its adapter, with the payload fields it looks up. */
+/** Every model oidc-provider may persist through its adapter, with the payload fields looked up by. */
 export const adapterModels = {
   Session: ['uid'],
-  AccessToken: ['grantId'],
+  AccessToken: ['grantId', 'clientId'],
   AuthorizationCode: ['grantId'],
   RefreshToken: ['grantId'],
   DeviceCode: ['grantId', 'userCode'],
   BackchannelAuthenticationRequest: ['grantId'],
-  ClientCredentials: [],
+  ClientCredentials: ['clientId'],
   Client: [],
   InitialAccessToken: [],
   RegistrationAccessToken: ['grantId'],

@@ -1,11 +1,21 @@
 import Provider, { type Adapter, type JWK } from 'oidc-provider';
+import type { Repositories } from '../domain/ports.ts';
+import type { Secrets } from '../domain/secrets.ts';
+import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
+import { createClientAdapter } from './client-adapter.ts';
+import { ADMIN_SCOPE, EXTRA_METADATA, STOREFRONT_SCOPE } from './client-metadata.ts';
 import { features } from './configuration/features.ts';
 import { renderError } from './configuration/render-error.ts';
 import { ttlConfiguration } from './configuration/ttl.ts';
+import { registerImplicitGrant } from './grants/implicit.ts';
+import { createIntrospectionPolicy } from './introspection-policy.ts';
+import { extraTokenClaims } from './token-claims.ts';
 
 export type ProviderDeps = {
   issuer: string;
   adapter: new (name: string) => Adapter;
+  repos: Repositories;
+  secrets: Secrets;
   signingKeys: { keys: JWK[] };
   cookieKeys: string[];
   accessTokenTtl: number;
@@ -14,18 +24,31 @@ export type ProviderDeps = {
 /**
  * The oidc-provider instance. It is itself the Koa application: middleware added with
  * `provider.use` runs before its own routes, which answer whatever our routers leave alone.
+ * Clients are application keys and resource servers; every other model uses the MongoDB adapter.
  */
 export function createProvider(deps: ProviderDeps): Provider {
+  const ClientAdapter = createClientAdapter(deps.repos);
   const provider = new Provider(deps.issuer, {
-    adapter: deps.adapter,
+    adapter: (name: string) => (name === 'Client' ? new ClientAdapter() : new deps.adapter(name)),
     jwks: deps.signingKeys,
     cookies: { keys: deps.cookieKeys },
-    features,
+    features: {
+      ...features,
+      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos) },
+    },
+    scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE],
+    extraClientMetadata: { properties: [EXTRA_METADATA] },
+    extraTokenClaims,
+    clientBasedCORS,
     clients: [],
+    // our only signing keys are ES256 (see config/signing-keys.ts)
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: [], response_types: [] },
     ttl: ttlConfiguration(deps.accessTokenTtl),
     renderError,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: async () => undefined,
   });
+  useHashedClientSecrets(provider, deps.secrets);
+  registerImplicitGrant(provider);
   return provider;
 }

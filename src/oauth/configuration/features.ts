@@ -1,7 +1,6 @@
-/** The protocol features this server offers; everything else stays off. */
+/** The protocol features this server offers (introspection is added with its policy); everything else stays off. */
 export const features = {
   devInteractions: { enabled: false },
   clientCredentials: { enabled: true },
-  introspection: { enabled: true },
   revocation: { enabled: true },
 } as const;

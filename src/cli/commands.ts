@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { Domain } from '../domain/index.ts';
+import type { OwnerRef } from '../domain/types.ts';
+import { presentKey, presentOrganization, presentStore, withWarnings } from '../http/presenters.ts';
+import { name, rateLimit, reservedRateLimit } from '../http/schemas.ts';
+
+const cli = { kind: 'cli' } as const;
+const integer = z
+  .string()
+  .regex(/^-?\d+$/, 'must be a whole number')
+  .transform(Number);
+
+const owner = z
+  .object({ org: z.string().min(1).optional(), store: z.string().min(1).optional() })
+  .refine((o) => (o.org === undefined) !== (o.store === undefined), {
+    message: 'give exactly one of --org and --store',
+    path: ['org'],
+  })
+  .transform((o): OwnerRef =>
+    o.org ? { type: 'organization', id: o.org } : { type: 'store', id: o.store ?? '' },
+  );
+
+/**
+ * Each command: its flags (for parseArgs), a zod schema of their values (a failure is a usage
+ * error), and what it does with the domain. The result is printed as JSON on stdout.
+ */
+export const commands = {
+  'org create': {
+    flags: { name: { type: 'string' }, 'rate-limit': { type: 'string' } },
+    schema: z.object({ name, 'rate-limit': integer.pipe(rateLimit) }),
+    run: async (domain: Domain, v: { name: string; 'rate-limit': number }) => ({
+      data: presentOrganization(
+        await domain.organizations.createOrganization(cli, { name: v.name, rateLimit: v['rate-limit'] }),
+      ),
+    }),
+  },
+  'store create': {
+    flags: { org: { type: 'string' }, name: { type: 'string' }, 'rate-limit': { type: 'string' } },
+    schema: z.object({ org: z.string().min(1), name, 'rate-limit': integer.pipe(rateLimit) }),
+    run: async (domain: Domain, v: { org: string; name: string; 'rate-limit': number }) => ({
+      data: presentStore(
+        await domain.organizations.createStore(cli, v.org, { name: v.name, rateLimit: v['rate-limit'] }),
+      ),
+    }),
+  },
+  'key create': {
+    flags: {
+      org: { type: 'string' },
+      store: { type: 'string' },
+      name: { type: 'string' },
+      'reserved-rate-limit': { type: 'string' },
+    },
+    schema: z.object({ name, 'reserved-rate-limit': integer.pipe(reservedRateLimit).optional() }).and(
+      z
+        .object({ org: z.string().optional(), store: z.string().optional() })
+        .pipe(owner)
+        .transform((ref) => ({ ref })),
+    ),
+    run: async (domain: Domain, v: { name: string; 'reserved-rate-limit'?: number; ref: OwnerRef }) => {
+      const { key, secret, warnings } = await domain.applicationKeys.create(cli, v.ref, {
+        name: v.name,
+        reservedRateLimit: v['reserved-rate-limit'],
+      });
+      return { data: presentKey(key, secret), ...withWarnings(warnings) };
+    },
+  },
+  'resource-server create': {
+    flags: { name: { type: 'string' } },
+    schema: z.object({ name }),
+    run: async (domain: Domain, v: { name: string }) => {
+      const { server, secret } = await domain.resourceServers.create(cli, v.name);
+      return {
+        data: {
+          id: server.id,
+          type: 'resource_server',
+          name: server.name,
+          client_id: server.clientId,
+          client_secret: secret,
+        },
+      };
+    },
+  },
+} as const;
+
+export type CommandName = keyof typeof commands;

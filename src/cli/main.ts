@@ -1,0 +1,83 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../config/env.ts';
+import { AppError } from '../errors.ts';
+import { NoDatabaseError } from '../infra/ferretdb/build-binary.ts';
+import { describeIssues } from '../http/request-body.ts';
+import { openRuntime } from '../runtime.ts';
+import { commands, type CommandName } from './commands.ts';
+
+const USAGE = `Usage: appkeys <command> [flags]
+  appkeys org create --name N --rate-limit R
+  appkeys store create --org ORG_ID --name N --rate-limit R
+  appkeys key create (--org ORG_ID | --store STORE_ID) --name N [--reserved-rate-limit R]
+  appkeys resource-server create --name N
+Configuration comes from the same environment variables as the server (MONGODB_URI, DATA_DIR, KEYS_DIR, ...).`;
+
+function usageError(message: string): never {
+  process.stderr.write(`appkeys: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function fail(error: AppError): never {
+  process.stderr.write(
+    `${JSON.stringify({ errors: [{ status: error.status, title: error.title, detail: error.message, code: error.code }] })}\n`,
+  );
+  process.exit(1);
+}
+
+/** Operator commands over the same domain code as the API, with or without a running server. */
+async function main(argv: string[]): Promise<void> {
+  const name = argv.slice(0, 2).join(' ');
+  if (argv[0] === undefined || argv[0] === '--help' || argv[0] === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!(name in commands)) usageError(`unknown command "${name}"`);
+  const command = commands[name as CommandName];
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      args: argv.slice(2),
+      options: command.flags as ParseArgsConfig['options'],
+      strict: true,
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  const parsed = command.schema.safeParse(values);
+  if (!parsed.success) usageError(describeIssues(parsed.error.issues).replace(/(^|; )([\w-]+):/g, '$1--$2:'));
+
+  let config;
+  try {
+    config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) usageError(error.message);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel }, pino.destination(2));
+  let runtime;
+  try {
+    runtime = await openRuntime(config, logger);
+  } catch (error) {
+    if (error instanceof NoDatabaseError) fail(new AppError('unavailable', error.message));
+    throw error;
+  }
+  try {
+    const result = await (command.run as (domain: unknown, values: unknown) => Promise<unknown>)(
+      runtime.domain,
+      parsed.data,
+    );
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } catch (error) {
+    if (error instanceof AppError && error.expose) {
+      await runtime.close();
+      fail(error);
+    }
+    throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,205 @@
+import { AppError } from '../errors.ts';
+import { actorRef, type Actor } from './actors.ts';
+import { createAudit, diff } from './audit.ts';
+import { authorize } from './authorize.ts';
+import { limitsLease, type DomainDeps } from './context.ts';
+import { resolveOwner, type ResolvedOwner } from './owners.ts';
+import { DuplicateNameError } from './ports.ts';
+import { poolWarnings, reservationConflict, sumReserved } from './reservations.ts';
+import type { ApplicationKey, OwnerRef, Page } from './types.ts';
+
+export type KeyInput = { name: string; reservedRateLimit?: number; allowedOrigins?: string[] };
+export type KeyChanges = Partial<KeyInput>;
+
+/** A change's result: the key, the plaintext secret where one was just made, and warnings. */
+export type KeyResult = { key: ApplicationKey; secret?: string; warnings: string[] };
+
+const duplicateName = (owner: ResolvedOwner, name: string) =>
+  new AppError(
+    'conflict',
+    `The ${owner.owner.type} already has an application key named ${JSON.stringify(name)}.`,
+  );
+
+/**
+ * Application keys: create, change, rotate, delete and list. Reservation changes run under the
+ * owner's lease: the reserved sum is computed from the keys themselves, checked against the owner's
+ * current rate_limit, and written, with no other reservation change of that owner in between.
+ */
+export function createApplicationKeys(deps: DomainDeps) {
+  const { repos, leases, secrets, clock } = deps;
+  const audit = createAudit(deps);
+
+  async function ownerFor(actor: Actor, ref: OwnerRef): Promise<ResolvedOwner> {
+    const owner = await resolveOwner(repos, ref);
+    authorize(actor, 'keys.manage', owner);
+    return owner;
+  }
+
+  /** Runs `write` under the owner's lease after checking that `requested` (for key `exceptId`) fits. */
+  async function withReservation<T>(
+    owner: OwnerRef,
+    requested: number | undefined,
+    exceptId: string | undefined,
+    write: () => Promise<T>,
+  ): Promise<{ result: T; warnings: string[] }> {
+    if (requested === undefined) return { result: await write(), warnings: [] };
+    const outcome = await leases.run(limitsLease(owner), async () => {
+      const current = await resolveOwner(repos, owner);
+      const reservedByOthers = sumReserved(await repos.applicationKeys.allOfOwner(owner), exceptId);
+      const conflict = reservationConflict({
+        ownerType: owner.type,
+        rateLimit: current.rateLimit,
+        reservedByOthers,
+        requested,
+      });
+      if (conflict) throw new AppError('conflict', conflict);
+      const result = await write();
+      return { result, warnings: poolWarnings(current.rateLimit, reservedByOthers + requested) };
+    });
+    await deps.onLimitsChanged?.(owner);
+    return outcome;
+  }
+
+  async function keyOf(
+    actor: Actor,
+    ref: OwnerRef,
+    keyId: string,
+  ): Promise<{ owner: ResolvedOwner; key: ApplicationKey }> {
+    const owner = await ownerFor(actor, ref);
+    const key = await repos.applicationKeys.findById(keyId);
+    if (!key || key.owner.type !== ref.type || key.owner.id !== ref.id)
+      throw new AppError('not_found', `No application key ${keyId} of ${ref.type} ${ref.id}.`);
+    return { owner, key };
+  }
+
+  return {
+    async create(actor: Actor, ref: OwnerRef, input: KeyInput): Promise<KeyResult> {
+      const owner = await ownerFor(actor, ref);
+      const now = clock();
+      const { secret, hash } = secrets.newSecret();
+      const key: ApplicationKey = {
+        id: deps.newId(),
+        owner: ref,
+        organizationId: owner.organizationId,
+        name: input.name,
+        clientId: secrets.newClientId(),
+        secretHash: hash,
+        reservedRateLimit: input.reservedRateLimit ?? 0,
+        allowedOrigins: input.allowedOrigins ?? [],
+        createdBy: actorRef(actor),
+        createdAt: now,
+        updatedAt: now,
+        lastUsedAt: null,
+      };
+      const requested = key.reservedRateLimit > 0 ? key.reservedRateLimit : undefined;
+      const { warnings } = await withReservation(ref, requested, undefined, async () => {
+        try {
+          await repos.applicationKeys.insert(key);
+        } catch (error) {
+          if (error instanceof DuplicateNameError) throw duplicateName(owner, input.name);
+          throw error;
+        }
+      });
+      await audit.record(
+        actor,
+        owner,
+        'application_key.created',
+        { type: 'application_key', id: key.id },
+        {
+          name: { from: null, to: key.name },
+          reserved_rate_limit: { from: null, to: key.reservedRateLimit },
+        },
+      );
+      return { key, secret, warnings };
+    },
+
+    async get(actor: Actor, ref: OwnerRef, keyId: string): Promise<ApplicationKey> {
+      return (await keyOf(actor, ref, keyId)).key;
+    },
+
+    async list(actor: Actor, ref: OwnerRef, page: Page, unusedForDays?: number) {
+      await ownerFor(actor, ref);
+      const unusedSince =
+        unusedForDays === undefined ? undefined : new Date(clock().getTime() - unusedForDays * 86_400_000);
+      const [paged, all] = await Promise.all([
+        repos.applicationKeys.listByOwner(ref, page, { unusedSince }),
+        repos.applicationKeys.allOfOwner(ref),
+      ]);
+      return { ...paged, totalReserved: sumReserved(all) };
+    },
+
+    async update(actor: Actor, ref: OwnerRef, keyId: string, changes: KeyChanges): Promise<KeyResult> {
+      const { owner, key } = await keyOf(actor, ref, keyId);
+      const fields = {
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...(changes.reservedRateLimit !== undefined && { reservedRateLimit: changes.reservedRateLimit }),
+        ...(changes.allowedOrigins !== undefined && { allowedOrigins: changes.allowedOrigins }),
+      };
+      const now = clock();
+      const { warnings } = await withReservation(ref, fields.reservedRateLimit, key.id, async () => {
+        try {
+          await repos.applicationKeys.update(key.id, fields, now);
+        } catch (error) {
+          if (error instanceof DuplicateNameError) throw duplicateName(owner, changes.name ?? key.name);
+          throw error;
+        }
+      });
+      const changed = diff(
+        { name: key.name, reserved_rate_limit: key.reservedRateLimit, allowed_origins: key.allowedOrigins },
+        {
+          name: fields.name,
+          reserved_rate_limit: fields.reservedRateLimit,
+          allowed_origins: fields.allowedOrigins,
+        },
+      );
+      if (Object.keys(changed).length)
+        await audit.record(
+          actor,
+          owner,
+          'application_key.updated',
+          { type: 'application_key', id: key.id },
+          changed,
+        );
+      return { key: { ...key, ...fields, updatedAt: now }, warnings };
+    },
+
+    async rotateSecret(actor: Actor, ref: OwnerRef, keyId: string): Promise<KeyResult> {
+      const { owner, key } = await keyOf(actor, ref, keyId);
+      const { secret, hash } = secrets.newSecret();
+      const now = clock();
+      await repos.applicationKeys.update(key.id, { secretHash: hash }, now);
+      await audit.record(actor, owner, 'application_key.secret_rotated', {
+        type: 'application_key',
+        id: key.id,
+      });
+      return { key: { ...key, secretHash: hash, updatedAt: now }, secret, warnings: [] };
+    },
+
+    async remove(actor: Actor, ref: OwnerRef, keyId: string): Promise<void> {
+      const { owner, key } = await keyOf(actor, ref, keyId);
+      await repos.applicationKeys.remove(key.id);
+      await repos.tokens.revokeAllOfClient(key.clientId);
+      if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
+      await audit.record(
+        actor,
+        owner,
+        'application_key.deleted',
+        { type: 'application_key', id: key.id },
+        {
+          name: { from: key.name, to: null },
+          reserved_rate_limit: { from: key.reservedRateLimit, to: null },
+        },
+      );
+    },
+
+    async rateLimitView(actor: Actor, ref: OwnerRef) {
+      const owner = await resolveOwner(repos, ref);
+      authorize(actor, 'rate_limit.read', owner);
+      const keys = await repos.applicationKeys.allOfOwner(ref);
+      const reserved = sumReserved(keys);
+      return { rateLimit: owner.rateLimit, reserved, sharedPool: owner.rateLimit - reserved, keys };
+    },
+  };
+}
+
+export type ApplicationKeys = ReturnType<typeof createApplicationKeys>;

@@ -1,0 +1,14 @@
+import { AppError } from '../errors.ts';
+import type { Actor } from './actors.ts';
+import { decide, type Action, type Target } from './permissions.ts';
+
+const describeTarget = (target?: Target) =>
+  target ? `${target.owner.type} ${target.owner.id}` : 'this resource';
+
+/** Throws 403 or 404 unless `actor` may do `action` on `target`. */
+export function authorize(actor: Actor, action: Action, target?: Target): void {
+  const decision = decide(actor, action, target);
+  if (decision === 'not_found') throw new AppError('not_found', `No ${describeTarget(target)}.`);
+  if (decision === 'forbidden')
+    throw new AppError('forbidden', `Not allowed: ${action.replace('.', ' ')} on ${describeTarget(target)}.`);
+}

@@ -1,0 +1,145 @@
+import { AppError } from '../errors.ts';
+import type { Actor } from './actors.ts';
+import { createAudit, diff } from './audit.ts';
+import { authorize } from './authorize.ts';
+import { limitsLease, type DomainDeps } from './context.ts';
+import type { Target } from './permissions.ts';
+import { limitConflict, poolWarnings, sumReserved } from './reservations.ts';
+import type { Organization, OwnerRef, Page, Store } from './types.ts';
+
+export type OwnerInput = { name: string; rateLimit: number };
+export type OwnerChanges = Partial<OwnerInput>;
+
+const organizationTarget = (organization: Organization): Target => ({
+  owner: { type: 'organization', id: organization.id },
+  organizationId: organization.id,
+});
+const storeTarget = (store: Store): Target => ({
+  owner: { type: 'store', id: store.id },
+  organizationId: store.organizationId,
+});
+
+/** Organizations and their stores. Changing a rate_limit runs under the owner's reservation lease. */
+export function createOrganizations(deps: DomainDeps) {
+  const { repos, leases, clock } = deps;
+  const audit = createAudit(deps);
+
+  async function findOrganization(
+    actor: Actor,
+    id: string,
+    action: 'organization.read' | 'organization.update' | 'store.create',
+  ) {
+    const organization = await repos.organizations.findById(id);
+    if (!organization) throw new AppError('not_found', `No organization ${id}.`);
+    authorize(actor, action, organizationTarget(organization));
+    return organization;
+  }
+
+  async function findStore(actor: Actor, id: string, action: 'store.read' | 'store.update') {
+    const store = await repos.stores.findById(id);
+    if (!store) throw new AppError('not_found', `No store ${id}.`);
+    authorize(actor, action, storeTarget(store));
+    return store;
+  }
+
+  /** Writes `changes`; a new rate_limit is checked against the owner's reservations under its lease. */
+  async function change(
+    actor: Actor,
+    owner: OwnerRef,
+    target: Target,
+    current: OwnerInput,
+    changes: OwnerChanges,
+    write: (fields: OwnerChanges, at: Date) => Promise<void>,
+  ): Promise<string[]> {
+    const now = clock();
+    let warnings: string[] = [];
+    if (changes.rateLimit !== undefined && changes.rateLimit !== current.rateLimit) {
+      authorize(
+        actor,
+        owner.type === 'organization' ? 'organization.set_rate_limit' : 'store.set_rate_limit',
+        target,
+      );
+      const rateLimit = changes.rateLimit;
+      warnings = await leases.run(limitsLease(owner), async () => {
+        const reserved = sumReserved(await repos.applicationKeys.allOfOwner(owner));
+        const conflict = limitConflict({ ownerType: owner.type, rateLimit, reserved });
+        if (conflict) throw new AppError('conflict', conflict);
+        await write(changes, now);
+        return poolWarnings(rateLimit, reserved);
+      });
+      await deps.onLimitsChanged?.(owner);
+    } else if (changes.name !== undefined) {
+      await write({ name: changes.name }, now);
+    }
+    const changed = diff(
+      { name: current.name, rate_limit: current.rateLimit },
+      { name: changes.name, rate_limit: changes.rateLimit },
+    );
+    if (Object.keys(changed).length)
+      await audit.record(
+        actor,
+        target,
+        owner.type === 'organization' ? 'organization.updated' : 'store.updated',
+        owner,
+        changed,
+      );
+    return warnings;
+  }
+
+  return {
+    async createOrganization(actor: Actor, input: OwnerInput): Promise<Organization> {
+      authorize(actor, 'organization.create');
+      const now = clock();
+      const organization: Organization = { id: deps.newId(), ...input, createdAt: now, updatedAt: now };
+      await repos.organizations.insert(organization);
+      await audit.record(actor, organizationTarget(organization), 'organization.created', {
+        type: 'organization',
+        id: organization.id,
+      });
+      return organization;
+    },
+
+    getOrganization: (actor: Actor, id: string) => findOrganization(actor, id, 'organization.read'),
+
+    async updateOrganization(actor: Actor, id: string, changes: OwnerChanges) {
+      const organization = await findOrganization(actor, id, 'organization.update');
+      const owner: OwnerRef = { type: 'organization', id };
+      const warnings = await change(
+        actor,
+        owner,
+        organizationTarget(organization),
+        organization,
+        changes,
+        (fields, at) => repos.organizations.update(id, fields, at),
+      );
+      return { organization: { ...organization, ...changes, updatedAt: clock() }, warnings };
+    },
+
+    async createStore(actor: Actor, organizationId: string, input: OwnerInput): Promise<Store> {
+      await findOrganization(actor, organizationId, 'store.create');
+      const now = clock();
+      const store: Store = { id: deps.newId(), organizationId, ...input, createdAt: now, updatedAt: now };
+      await repos.stores.insert(store);
+      await audit.record(actor, storeTarget(store), 'store.created', { type: 'store', id: store.id });
+      return store;
+    },
+
+    async listStores(actor: Actor, organizationId: string, page: Page) {
+      await findOrganization(actor, organizationId, 'organization.read');
+      return repos.stores.listByOrganization(organizationId, page);
+    },
+
+    getStore: (actor: Actor, id: string) => findStore(actor, id, 'store.read'),
+
+    async updateStore(actor: Actor, id: string, changes: OwnerChanges) {
+      const store = await findStore(actor, id, 'store.update');
+      const owner: OwnerRef = { type: 'store', id };
+      const warnings = await change(actor, owner, storeTarget(store), store, changes, (fields, at) =>
+        repos.stores.update(id, fields, at),
+      );
+      return { store: { ...store, ...changes, updatedAt: clock() }, warnings };
+    },
+  };
+}
+
+export type Organizations = ReturnType<typeof createOrganizations>;

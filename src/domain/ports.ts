@@ -1,0 +1,59 @@
+import type {
+  ApplicationKey,
+  AuditEvent,
+  Organization,
+  OwnerRef,
+  Page,
+  Paged,
+  ResourceServer,
+  Store,
+} from './types.ts';
+
+/** Persistence the domain needs; infra/mongo implements it. Methods throw on storage failure. */
+export type Repositories = {
+  organizations: {
+    insert(organization: Organization): Promise<void>;
+    findById(id: string): Promise<Organization | undefined>;
+    update(id: string, fields: Partial<Pick<Organization, 'name' | 'rateLimit'>>, at: Date): Promise<void>;
+  };
+  stores: {
+    insert(store: Store): Promise<void>;
+    findById(id: string): Promise<Store | undefined>;
+    listByOrganization(organizationId: string, page: Page): Promise<Paged<Store>>;
+    update(id: string, fields: Partial<Pick<Store, 'name' | 'rateLimit'>>, at: Date): Promise<void>;
+  };
+  applicationKeys: {
+    /** Throws DuplicateNameError when the owner already has a key of that name. */
+    insert(key: ApplicationKey): Promise<void>;
+    findById(id: string): Promise<ApplicationKey | undefined>;
+    findByClientId(clientId: string): Promise<ApplicationKey | undefined>;
+    listByOwner(owner: OwnerRef, page: Page, filter: { unusedSince?: Date }): Promise<Paged<ApplicationKey>>;
+    /** All keys of an owner (for reservation sums and the rate-limit view). */
+    allOfOwner(owner: OwnerRef): Promise<ApplicationKey[]>;
+    /** Throws DuplicateNameError on a name clash. */
+    update(
+      id: string,
+      fields: Partial<Pick<ApplicationKey, 'name' | 'reservedRateLimit' | 'allowedOrigins' | 'secretHash'>>,
+      at: Date,
+    ): Promise<void>;
+    remove(id: string): Promise<void>;
+    touch(id: string, at: Date, notSince: Date): Promise<void>;
+  };
+  resourceServers: {
+    insert(server: ResourceServer): Promise<void>;
+    findByClientId(clientId: string): Promise<ResourceServer | undefined>;
+  };
+  auditEvents: {
+    insert(event: AuditEvent): Promise<void>;
+    listByOwner(owner: OwnerRef, page: Page): Promise<Paged<AuditEvent>>;
+  };
+  /** Ends every token a client minted. */
+  tokens: { revokeAllOfClient(clientId: string): Promise<void> };
+};
+
+/** Serialises changes per name across processes; `run` holds the lease while `body` runs. */
+export type Leases = { run<T>(name: string, body: () => Promise<T>): Promise<T> };
+
+export class DuplicateNameError extends Error {
+  override name = 'DuplicateNameError';
+}

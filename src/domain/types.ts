@@ -1,0 +1,67 @@
+/** What owns application keys and has a rate limit. */
+export type OwnerType = 'organization' | 'store';
+export type OwnerRef = { type: OwnerType; id: string };
+
+export type Organization = {
+  id: string;
+  name: string;
+  rateLimit: number;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type Store = Organization & { organizationId: string };
+
+/** Who did something: a person, an application key, or the operator CLI. */
+export type ActorRef = { type: 'user' | 'application_key' | 'cli'; id: string | null };
+
+export type ApplicationKey = {
+  id: string;
+  owner: OwnerRef;
+  /** The organization of the owner (the owner itself for organization keys). */
+  organizationId: string;
+  name: string;
+  clientId: string;
+  /** HMAC-SHA-256 of the client secret under the server secret; the secret itself is never stored. */
+  secretHash: string;
+  reservedRateLimit: number;
+  allowedOrigins: string[];
+  createdBy: ActorRef;
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+};
+
+export type ResourceServer = {
+  id: string;
+  name: string;
+  clientId: string;
+  secretHash: string;
+  createdAt: Date;
+};
+
+export type AuditAction =
+  | 'organization.created'
+  | 'organization.updated'
+  | 'store.created'
+  | 'store.updated'
+  | 'application_key.created'
+  | 'application_key.updated'
+  | 'application_key.secret_rotated'
+  | 'application_key.deleted'
+  | 'resource_server.created';
+
+export type AuditEvent = {
+  id: string;
+  owner: OwnerRef;
+  organizationId: string;
+  actor: ActorRef;
+  action: AuditAction;
+  target: { type: string; id: string };
+  /** Before and after of the fields that changed; never a secret. */
+  changes: Record<string, { from: unknown; to: unknown }>;
+  createdAt: Date;
+};
+
+export type Page = { offset: number; limit: number };
+export type Paged<T> = { items: T[]; total: number };

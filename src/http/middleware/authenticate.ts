@@ -1,0 +1,42 @@
+import type { Context, Next } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Actor } from '../../domain/actors.ts';
+import type { Repositories } from '../../domain/ports.ts';
+import { AppError } from '../../errors.ts';
+import { STOREFRONT_SCOPE } from '../../oauth/client-metadata.ts';
+
+const unauthorized = (detail: string) =>
+  new AppError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="appkeys"' } });
+
+/**
+ * Resolves `Authorization: Bearer <token>` into `ctx.state.actor`. The token must be active and
+ * its key must still exist (a deleted key's tokens stop working at once). Implicit (storefront)
+ * tokens become a `storefront` actor, which permissions refuse everywhere on the admin API.
+ */
+export function authenticate(deps: { provider: Provider; repos: Repositories }) {
+  return async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {
+    const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'));
+    if (!match?.[1]) throw unauthorized('Send an access token as Authorization: Bearer <token>.');
+    const token = await deps.provider.ClientCredentials.find(match[1]);
+    if (!token?.isValid) throw unauthorized('The access token is invalid, expired or revoked.');
+    const keyId = (token.extra as { application_key_id?: string } | undefined)?.application_key_id;
+    const key = keyId ? await deps.repos.applicationKeys.findById(keyId) : undefined;
+    if (!key || key.clientId !== token.clientId)
+      throw unauthorized('The access token is invalid, expired or revoked.');
+    const scopes = new Set((token.scope ?? '').split(' '));
+    const actor: Actor = {
+      kind: scopes.has(STOREFRONT_SCOPE) ? 'storefront' : 'application_key',
+      keyId: key.id,
+      owner: key.owner,
+      organizationId: key.organizationId,
+    };
+    ctx.state.actor = actor;
+    await next();
+  };
+}
+
+export function actorOf(ctx: Context): Actor {
+  const actor = ctx.state.actor as Actor | undefined;
+  if (!actor) throw new Error('authenticate middleware did not run');
+  return actor;
+}

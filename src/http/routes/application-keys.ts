@@ -1,0 +1,115 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Domain } from '../../domain/index.ts';
+import type { OwnerRef } from '../../domain/types.ts';
+import { AppError } from '../../errors.ts';
+import { actorOf } from '../middleware/authenticate.ts';
+import { presentKey, withWarnings } from '../presenters.ts';
+import { jsonBody, queryParams } from '../request-body.ts';
+import { envelope, name, origin, pageQuery, reservedRateLimit, toPage } from '../schemas.ts';
+
+const type = z.literal('application_key').optional();
+const allowedOrigins = z.array(origin).max(50);
+const createKey = envelope({
+  type,
+  name,
+  reserved_rate_limit: reservedRateLimit.optional(),
+  allowed_origins: allowedOrigins.optional(),
+});
+const updateKey = envelope({
+  type,
+  id: z.string().optional(),
+  name: name.optional(),
+  reserved_rate_limit: reservedRateLimit.optional(),
+  allowed_origins: allowedOrigins.optional(),
+});
+const listQuery = pageQuery.extend({
+  unused_for_days: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).optional(),
+});
+
+/** Where the key routes are mounted, and how each finds the owner it acts on. */
+const mounts: Array<{ prefix: string; owner: (ctx: Context) => OwnerRef }> = [
+  {
+    prefix: '/organizations/:ownerId',
+    owner: (ctx) => ({ type: 'organization', id: ctx.params.ownerId ?? '' }),
+  },
+  { prefix: '/stores/:ownerId', owner: (ctx) => ({ type: 'store', id: ctx.params.ownerId ?? '' }) },
+  // compatibility paths of the product we replace: the owner of the calling key
+  {
+    prefix: '',
+    owner: (ctx) => {
+      const actor = actorOf(ctx);
+      if (actor.kind !== 'application_key')
+        throw new AppError(
+          'forbidden',
+          '/v2/application-keys acts for the owner of the calling application key.',
+        );
+      return actor.owner;
+    },
+  },
+];
+
+/** Application keys of an organization or store: create, list, read, update, rotate, delete. */
+export function applicationKeyRoutes(router: Router, domain: Domain): void {
+  const keys = domain.applicationKeys;
+
+  for (const { prefix, owner } of mounts) {
+    const collection = `${prefix}/application-keys`;
+    const item = `${collection}/:keyId`;
+
+    router.post(collection, async (ctx) => {
+      const { data } = await jsonBody(ctx, createKey);
+      const { key, secret, warnings } = await keys.create(actorOf(ctx), owner(ctx), {
+        name: data.name,
+        reservedRateLimit: data.reserved_rate_limit,
+        allowedOrigins: data.allowed_origins,
+      });
+      ctx.status = 201;
+      ctx.body = { data: presentKey(key, secret), ...withWarnings(warnings) };
+    });
+
+    router.get(collection, async (ctx) => {
+      const query = queryParams(ctx, listQuery);
+      const page = toPage(query);
+      const { items, total, totalReserved } = await keys.list(
+        actorOf(ctx),
+        owner(ctx),
+        page,
+        query.unused_for_days,
+      );
+      ctx.body = {
+        data: items.map((key) => presentKey(key)),
+        meta: { results: { total, ...page }, total_reserved_rate_limit: totalReserved },
+      };
+    });
+
+    router.get(item, async (ctx) => {
+      ctx.body = { data: presentKey(await keys.get(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '')) };
+    });
+
+    const update = async (ctx: Context) => {
+      const { data } = await jsonBody(ctx, updateKey);
+      if (data.id !== undefined && data.id !== ctx.params.keyId)
+        throw new AppError('bad_request', 'data.id does not match the key in the path.');
+      const { key, warnings } = await keys.update(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '', {
+        name: data.name,
+        reservedRateLimit: data.reserved_rate_limit,
+        allowedOrigins: data.allowed_origins,
+      });
+      ctx.body = { data: presentKey(key), ...withWarnings(warnings) };
+    };
+    router.put(item, update);
+    router.patch(item, update);
+
+    router.post(`${item}/rotate-secret`, async (ctx) => {
+      const { key, secret } = await keys.rotateSecret(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '');
+      ctx.body = { data: presentKey(key, secret) };
+    });
+
+    router.delete(item, async (ctx) => {
+      await keys.remove(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '');
+      ctx.status = 204;
+    });
+  }
+}

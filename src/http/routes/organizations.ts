@@ -1,0 +1,72 @@
+import type Router from '@koa/router';
+import type { Domain } from '../../domain/index.ts';
+import { actorOf } from '../middleware/authenticate.ts';
+import { presentOrganization, presentStore, withWarnings } from '../presenters.ts';
+import { jsonBody, queryParams } from '../request-body.ts';
+import { envelope, name, pageQuery, rateLimit, toPage } from '../schemas.ts';
+
+const createOwner = envelope({ name, rate_limit: rateLimit });
+const updateOwner = envelope({ name: name.optional(), rate_limit: rateLimit.optional() });
+
+/** Organizations and stores: create (operators; stores also org admins), read, rename, set limits. */
+export function organizationRoutes(router: Router, domain: Domain): void {
+  const { organizations } = domain;
+
+  router.post('/organizations', async (ctx) => {
+    const { data } = await jsonBody(ctx, createOwner);
+    const organization = await organizations.createOrganization(actorOf(ctx), {
+      name: data.name,
+      rateLimit: data.rate_limit,
+    });
+    ctx.status = 201;
+    ctx.body = { data: presentOrganization(organization) };
+  });
+
+  router.get('/organizations/:orgId', async (ctx) => {
+    ctx.body = {
+      data: presentOrganization(await organizations.getOrganization(actorOf(ctx), ctx.params.orgId ?? '')),
+    };
+  });
+
+  router.patch('/organizations/:orgId', async (ctx) => {
+    const { data } = await jsonBody(ctx, updateOwner);
+    const { organization, warnings } = await organizations.updateOrganization(
+      actorOf(ctx),
+      ctx.params.orgId ?? '',
+      {
+        name: data.name,
+        rateLimit: data.rate_limit,
+      },
+    );
+    ctx.body = { data: presentOrganization(organization), ...withWarnings(warnings) };
+  });
+
+  router.post('/organizations/:orgId/stores', async (ctx) => {
+    const { data } = await jsonBody(ctx, createOwner);
+    const store = await organizations.createStore(actorOf(ctx), ctx.params.orgId ?? '', {
+      name: data.name,
+      rateLimit: data.rate_limit,
+    });
+    ctx.status = 201;
+    ctx.body = { data: presentStore(store) };
+  });
+
+  router.get('/organizations/:orgId/stores', async (ctx) => {
+    const page = toPage(queryParams(ctx, pageQuery));
+    const { items, total } = await organizations.listStores(actorOf(ctx), ctx.params.orgId ?? '', page);
+    ctx.body = { data: items.map(presentStore), meta: { results: { total, ...page } } };
+  });
+
+  router.get('/stores/:storeId', async (ctx) => {
+    ctx.body = { data: presentStore(await organizations.getStore(actorOf(ctx), ctx.params.storeId ?? '')) };
+  });
+
+  router.patch('/stores/:storeId', async (ctx) => {
+    const { data } = await jsonBody(ctx, updateOwner);
+    const { store, warnings } = await organizations.updateStore(actorOf(ctx), ctx.params.storeId ?? '', {
+      name: data.name,
+      rateLimit: data.rate_limit,
+    });
+    ctx.body = { data: presentStore(store), ...withWarnings(warnings) };
+  });
+}

@@ -1,0 +1,42 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Domain } from '../../domain/index.ts';
+import type { OwnerRef } from '../../domain/types.ts';
+import { actorOf } from '../middleware/authenticate.ts';
+import { presentAuditEvent } from '../presenters.ts';
+import { queryParams } from '../request-body.ts';
+import { pageQuery, toPage } from '../schemas.ts';
+
+const owners: Array<[string, OwnerRef['type']]> = [
+  ['organizations', 'organization'],
+  ['stores', 'store'],
+];
+
+/** Read-only views of an owner: its rate limit and reservations, and its audit trail. */
+export function ownerViewRoutes(router: Router, domain: Domain): void {
+  for (const [segment, type] of owners) {
+    const owner = (ctx: Context): OwnerRef => ({ type, id: ctx.params.ownerId ?? '' });
+
+    router.get(`/${segment}/:ownerId/rate-limit`, async (ctx) => {
+      const view = await domain.applicationKeys.rateLimitView(actorOf(ctx), owner(ctx));
+      ctx.body = {
+        data: {
+          rate_limit: view.rateLimit,
+          reserved: view.reserved,
+          shared_pool: view.sharedPool,
+          keys: view.keys.map((key) => ({
+            id: key.id,
+            name: key.name,
+            reserved_rate_limit: key.reservedRateLimit,
+          })),
+        },
+      };
+    });
+
+    router.get(`/${segment}/:ownerId/audit-events`, async (ctx) => {
+      const page = toPage(queryParams(ctx, pageQuery));
+      const { items, total } = await domain.auditLog.list(actorOf(ctx), owner(ctx), page);
+      ctx.body = { data: items.map(presentAuditEvent), meta: { results: { total, ...page } } };
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import type {
+  ApplicationKey,
+  AuditEvent,
+  Organization,
+  OwnerType,
+  ResourceServer,
+  Store,
+} from '../../domain/types.ts';
+import type { ActorRef } from '../../domain/types.ts';
+
+/** Lean documents as stored (snake_case), and their domain objects. */
+type Lean<T> = T & { _id?: string | null };
+type OrganizationRow = Lean<{ name: string; rate_limit: number; created_at: Date; updated_at: Date }>;
+type StoreRow = OrganizationRow & { organization_id: string };
+type KeyRow = Lean<{
+  owner: { type: string; id: string };
+  organization_id: string;
+  name: string;
+  client_id: string;
+  secret_hash: string;
+  reserved_rate_limit: number;
+  allowed_origins: string[];
+  created_by: { type: string; id?: string | null };
+  created_at: Date;
+  updated_at: Date;
+  last_used_at?: Date | null;
+}>;
+
+export const toOrganization = (row: OrganizationRow): Organization => ({
+  id: String(row._id),
+  name: row.name,
+  rateLimit: row.rate_limit,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export const toStore = (row: StoreRow): Store => ({
+  ...toOrganization(row),
+  organizationId: row.organization_id,
+});
+
+export const toApplicationKey = (row: KeyRow): ApplicationKey => ({
+  id: String(row._id),
+  owner: { type: row.owner.type as OwnerType, id: row.owner.id },
+  organizationId: row.organization_id,
+  name: row.name,
+  clientId: row.client_id,
+  secretHash: row.secret_hash,
+  reservedRateLimit: row.reserved_rate_limit,
+  allowedOrigins: row.allowed_origins ?? [],
+  createdBy: { type: row.created_by.type as ActorRef['type'], id: row.created_by.id ?? null },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  lastUsedAt: row.last_used_at ?? null,
+});
+
+export const fromApplicationKey = (key: ApplicationKey) => ({
+  _id: key.id,
+  owner: key.owner,
+  organization_id: key.organizationId,
+  name: key.name,
+  client_id: key.clientId,
+  secret_hash: key.secretHash,
+  reserved_rate_limit: key.reservedRateLimit,
+  allowed_origins: key.allowedOrigins,
+  created_by: key.createdBy,
+  created_at: key.createdAt,
+  updated_at: key.updatedAt,
+  last_used_at: key.lastUsedAt,
+});
+
+/** Domain field names -> stored field names, for partial updates. */
+export const keyFields = {
+  name: 'name',
+  reservedRateLimit: 'reserved_rate_limit',
+  allowedOrigins: 'allowed_origins',
+  secretHash: 'secret_hash',
+  rateLimit: 'rate_limit',
+} as const;
+
+export function toStoredFields(
+  fields: Partial<Record<keyof typeof keyFields, unknown>>,
+): Record<string, unknown> {
+  const stored: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(fields))
+    if (value !== undefined) stored[keyFields[field as keyof typeof keyFields]] = value;
+  return stored;
+}
+
+export const toResourceServer = (
+  row: Lean<{ name: string; client_id: string; secret_hash: string; created_at: Date }>,
+): ResourceServer => ({
+  id: String(row._id),
+  name: row.name,
+  clientId: row.client_id,
+  secretHash: row.secret_hash,
+  createdAt: row.created_at,
+});
+
+export const toAuditEvent = (
+  row: Lean<{
+    owner: { type: string; id: string };
+    organization_id: string;
+    actor: { type: string; id?: string | null };
+    action: string;
+    target: { type: string; id: string };
+    changes?: unknown;
+    created_at: Date;
+  }>,
+): AuditEvent => ({
+  id: String(row._id),
+  owner: { type: row.owner.type as OwnerType, id: row.owner.id },
+  organizationId: row.organization_id,
+  actor: { type: row.actor.type as ActorRef['type'], id: row.actor.id ?? null },
+  action: row.action as AuditEvent['action'],
+  target: row.target,
+  changes: (row.changes ?? {}) as AuditEvent['changes'],
+  createdAt: row.created_at,
+});

@@ -1,0 +1,123 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+
+// sub-schemas, because a plain `{type: ...}` object would be read by mongoose as a type declaration
+const owner = {
+  type: new Schema(
+    {
+      type: { type: String, enum: ['organization', 'store'], required: true },
+      id: { type: String, required: true },
+    },
+    { _id: false },
+  ),
+  required: true,
+};
+const actor = {
+  type: new Schema(
+    { type: { type: String, required: true }, id: { type: String, default: null } },
+    { _id: false },
+  ),
+  required: true,
+};
+const target = {
+  type: new Schema(
+    { type: { type: String, required: true }, id: { type: String, required: true } },
+    { _id: false },
+  ),
+  required: true,
+};
+const timestamps = { created_at: { type: Date, required: true }, updated_at: { type: Date, required: true } };
+
+const organizationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    rate_limit: { type: Number, required: true },
+    ...timestamps,
+  },
+  { versionKey: false },
+);
+
+const storeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    organization_id: { type: String, required: true, index: true },
+    name: { type: String, required: true },
+    rate_limit: { type: Number, required: true },
+    ...timestamps,
+  },
+  { versionKey: false },
+);
+
+const applicationKeySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    owner,
+    organization_id: { type: String, required: true },
+    name: { type: String, required: true },
+    client_id: { type: String, required: true, unique: true },
+    secret_hash: { type: String, required: true },
+    reserved_rate_limit: { type: Number, required: true },
+    allowed_origins: { type: [String], default: [] },
+    created_by: actor,
+    last_used_at: { type: Date, default: null },
+    ...timestamps,
+  },
+  { versionKey: false },
+);
+applicationKeySchema.index(
+  { 'owner.type': 1, 'owner.id': 1, name: 1 },
+  { unique: true, name: 'owner_name_unique' },
+);
+
+const resourceServerSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    client_id: { type: String, required: true, unique: true },
+    secret_hash: { type: String, required: true },
+    created_at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+const auditEventSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    owner,
+    organization_id: { type: String, required: true },
+    actor,
+    action: { type: String, required: true },
+    target,
+    changes: { type: Schema.Types.Mixed, default: {} },
+    created_at: { type: Date, required: true },
+  },
+  { versionKey: false, minimize: false },
+);
+auditEventSchema.index({ 'owner.type': 1, 'owner.id': 1, created_at: -1 });
+
+export type OrganizationDoc = InferSchemaType<typeof organizationSchema>;
+export type StoreDoc = InferSchemaType<typeof storeSchema>;
+export type ApplicationKeyDoc = InferSchemaType<typeof applicationKeySchema>;
+export type ResourceServerDoc = InferSchemaType<typeof resourceServerSchema>;
+export type AuditEventDoc = InferSchemaType<typeof auditEventSchema>;
+
+/** The mongoose models on one connection (no global mongoose models). */
+export function createModels(connection: Connection) {
+  return {
+    Organization: connection.model('Organization', organizationSchema, 'organizations'),
+    Store: connection.model('Store', storeSchema, 'stores'),
+    ApplicationKey: connection.model('ApplicationKey', applicationKeySchema, 'application_keys'),
+    ResourceServer: connection.model('ResourceServer', resourceServerSchema, 'resource_servers'),
+    AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;
+
+/** Creates the collections' indexes (unique names per owner, unique client ids, lookups). */
+export async function ensureModelIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) {
+    await model.createCollection().catch(() => undefined);
+    await model.createIndexes();
+  }
+}

@@ -1,0 +1,177 @@
+import type { mongo } from 'mongoose';
+import { DuplicateNameError, type Repositories } from '../../domain/ports.ts';
+import type { OwnerRef } from '../../domain/types.ts';
+import { collectionName } from '../../oauth/adapter-models.ts';
+import {
+  fromApplicationKey,
+  toApplicationKey,
+  toAuditEvent,
+  toOrganization,
+  toResourceServer,
+  toStore,
+  toStoredFields,
+} from './mappers.ts';
+import type { Models } from './models.ts';
+
+const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === 11000;
+const ownerFilter = (owner: OwnerRef) => ({ 'owner.type': owner.type, 'owner.id': owner.id });
+
+async function insertOrDuplicate(insert: () => Promise<unknown>): Promise<void> {
+  try {
+    await insert();
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new DuplicateNameError('duplicate', { cause: error });
+    throw error;
+  }
+}
+
+/** The domain's repositories over mongoose models (lean reads, snake_case documents). */
+export function createRepositories(models: Models, db: mongo.Db): Repositories {
+  const { Organization, Store, ApplicationKey, ResourceServer, AuditEvent } = models;
+  return {
+    organizations: {
+      async insert(o) {
+        await Organization.create({
+          _id: o.id,
+          name: o.name,
+          rate_limit: o.rateLimit,
+          created_at: o.createdAt,
+          updated_at: o.updatedAt,
+        });
+      },
+      async findById(id) {
+        const row = await Organization.findById(id).lean();
+        return row ? toOrganization(row) : undefined;
+      },
+      async update(id, fields, at) {
+        await Organization.updateOne({ _id: id }, { $set: { ...toStoredFields(fields), updated_at: at } });
+      },
+    },
+    stores: {
+      async insert(s) {
+        await Store.create({
+          _id: s.id,
+          organization_id: s.organizationId,
+          name: s.name,
+          rate_limit: s.rateLimit,
+          created_at: s.createdAt,
+          updated_at: s.updatedAt,
+        });
+      },
+      async findById(id) {
+        const row = await Store.findById(id).lean();
+        return row ? toStore(row) : undefined;
+      },
+      async listByOrganization(organizationId, page) {
+        const [rows, total] = await Promise.all([
+          Store.find({ organization_id: organizationId })
+            .sort({ created_at: 1, _id: 1 })
+            .skip(page.offset)
+            .limit(page.limit)
+            .lean(),
+          Store.countDocuments({ organization_id: organizationId }),
+        ]);
+        return { items: rows.map(toStore), total };
+      },
+      async update(id, fields, at) {
+        await Store.updateOne({ _id: id }, { $set: { ...toStoredFields(fields), updated_at: at } });
+      },
+    },
+    applicationKeys: {
+      insert: (key) => insertOrDuplicate(() => ApplicationKey.create(fromApplicationKey(key))),
+      async findById(id) {
+        const row = await ApplicationKey.findById(id).lean();
+        return row ? toApplicationKey(row) : undefined;
+      },
+      async findByClientId(clientId) {
+        const row = await ApplicationKey.findOne({ client_id: clientId }).lean();
+        return row ? toApplicationKey(row) : undefined;
+      },
+      async listByOwner(owner, page, filter) {
+        const query = {
+          ...ownerFilter(owner),
+          ...(filter.unusedSince && {
+            $or: [
+              { last_used_at: { $lte: filter.unusedSince } },
+              { last_used_at: null, created_at: { $lte: filter.unusedSince } },
+            ],
+          }),
+        };
+        const [rows, total] = await Promise.all([
+          ApplicationKey.find(query)
+            .sort({ created_at: 1, _id: 1 })
+            .skip(page.offset)
+            .limit(page.limit)
+            .lean(),
+          ApplicationKey.countDocuments(query),
+        ]);
+        return { items: rows.map(toApplicationKey), total };
+      },
+      async allOfOwner(owner) {
+        return (await ApplicationKey.find(ownerFilter(owner)).sort({ created_at: 1, _id: 1 }).lean()).map(
+          toApplicationKey,
+        );
+      },
+      update: (id, fields, at) =>
+        insertOrDuplicate(() =>
+          ApplicationKey.updateOne({ _id: id }, { $set: { ...toStoredFields(fields), updated_at: at } }),
+        ),
+      async remove(id) {
+        await ApplicationKey.deleteOne({ _id: id });
+      },
+      async touch(id, at, notSince) {
+        await ApplicationKey.updateOne(
+          { _id: id, $or: [{ last_used_at: null }, { last_used_at: { $lt: notSince } }] },
+          { $set: { last_used_at: at } },
+        );
+      },
+    },
+    resourceServers: {
+      async insert(s) {
+        await ResourceServer.create({
+          _id: s.id,
+          name: s.name,
+          client_id: s.clientId,
+          secret_hash: s.secretHash,
+          created_at: s.createdAt,
+        });
+      },
+      async findByClientId(clientId) {
+        const row = await ResourceServer.findOne({ client_id: clientId }).lean();
+        return row ? toResourceServer(row) : undefined;
+      },
+    },
+    auditEvents: {
+      async insert(e) {
+        await AuditEvent.create({
+          _id: e.id,
+          owner: e.owner,
+          organization_id: e.organizationId,
+          actor: e.actor,
+          action: e.action,
+          target: e.target,
+          changes: e.changes,
+          created_at: e.createdAt,
+        });
+      },
+      async listByOwner(owner, page) {
+        const [rows, total] = await Promise.all([
+          AuditEvent.find(ownerFilter(owner))
+            .sort({ created_at: -1, _id: -1 })
+            .skip(page.offset)
+            .limit(page.limit)
+            .lean(),
+          AuditEvent.countDocuments(ownerFilter(owner)),
+        ]);
+        return { items: rows.map(toAuditEvent), total };
+      },
+    },
+    tokens: {
+      async revokeAllOfClient(clientId) {
+        for (const model of ['ClientCredentials', 'AccessToken', 'RefreshToken', 'AuthorizationCode']) {
+          await db.collection(collectionName(model)).deleteMany({ 'payload.clientId': clientId });
+        }
+      },
+    },
+  };
+}

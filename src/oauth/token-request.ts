@@ -1,0 +1,42 @@
+import * as querystring from 'node:querystring';
+import type { Context, Next } from 'koa';
+import { ADMIN_SCOPE, IMPLICIT_GRANT, STOREFRONT_SCOPE } from './client-metadata.ts';
+
+const LIMIT = 56 * 1024; // oidc-provider's own limit for form bodies
+
+async function readForm(ctx: Context): Promise<querystring.ParsedUrlQuery | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > LIMIT) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return querystring.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * Rewrites token requests before oidc-provider reads them: `grant_type=implicit` becomes our
+ * registered grant (with scope `storefront`), and a client_credentials request without a scope
+ * asks for `admin`. The original grant is kept in `ctx.state.grantType` for the response.
+ * oidc-provider then reads the rewritten form from `ctx.request.body`.
+ */
+export async function translateTokenRequest(ctx: Context, next: Next): Promise<void> {
+  if (ctx.method !== 'POST' || ctx.path !== '/token' || !ctx.is('application/x-www-form-urlencoded'))
+    return next();
+  const form = await readForm(ctx);
+  if (!form) {
+    ctx.status = 413;
+    ctx.body = { error: 'invalid_request', error_description: 'request entity too large' };
+    return;
+  }
+  ctx.state.grantType = form.grant_type;
+  if (form.grant_type === 'implicit') {
+    form.grant_type = IMPLICIT_GRANT;
+    form.scope ??= STOREFRONT_SCOPE;
+  } else if (form.grant_type === 'client_credentials') {
+    form.scope ??= ADMIN_SCOPE;
+  }
+  (ctx.request as { body?: unknown }).body = querystring.stringify(form);
+  await next();
+}

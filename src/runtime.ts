@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config/env.ts';
+import { deriveKey } from './config/derive-key.ts';
+import { loadServerSecret } from './config/server-secret.ts';
+import type { DomainDeps } from './domain/context.ts';
+import { createDomain, type Domain } from './domain/index.ts';
+import type { Repositories } from './domain/ports.ts';
+import { createSecrets, type Secrets } from './domain/secrets.ts';
+import { openDatabase, type Database } from './infra/database.ts';
+import type { Logger } from './infra/logger.ts';
+import { createLeases } from './infra/mongo/leases.ts';
+import { createModels, ensureModelIndexes } from './infra/mongo/models.ts';
+import { createRepositories } from './infra/mongo/repositories.ts';
+import { ensureAdapterIndexes } from './oauth/adapter.ts';
+
+export type Runtime = {
+  database: Database;
+  repos: Repositories;
+  secrets: Secrets;
+  serverSecret: string;
+  domain: Domain;
+  close(): Promise<void>;
+};
+
+/**
+ * The database and the domain over it: what the server and the CLI share. Opening it creates
+ * the indexes correctness depends on (unique key names per owner, unique client ids).
+ */
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  hooks: Pick<DomainDeps, 'onLimitsChanged'> = {},
+): Promise<Runtime> {
+  const serverSecret = await loadServerSecret({ fromEnv: config.serverSecret, keysDir: config.keysDir });
+  const database = await openDatabase(config, logger);
+  try {
+    const db = database.connection.db;
+    if (!db) throw new Error('database handle missing after connect');
+    const models = createModels(database.connection);
+    await ensureModelIndexes(models);
+    await ensureAdapterIndexes(db);
+    const repos = createRepositories(models, db);
+    const secrets = createSecrets(deriveKey(serverSecret, 'client-secrets'));
+    const domain = createDomain({
+      repos,
+      leases: createLeases(db),
+      secrets,
+      clock: () => new Date(),
+      newId: randomUUID,
+      ...hooks,
+    });
+    return { database, repos, secrets, serverSecret, domain, close: () => database.close() };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
