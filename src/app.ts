@@ -35,7 +35,6 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(underPrefix('/v2', renderErrors(logger)));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
   provider.use(admin.routes());
-  provider.use(admin.allowedMethods({ throw: true }));
   provider.use(underPrefix('/v2', notFound));
   provider.use(completeTokenResponse(deps.onTokenIssued));
   provider.use(translateTokenRequest);

@@ -58,17 +58,17 @@ describe('health', () => {
     expect(await ready.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers unknown admin paths with a JSON 404 in the errors shape', async () => {
+  it('asks for a token on every admin path, known or not, in the errors shape', async () => {
     const response = await fetch(`${server.url}/v2/no-such-thing`);
-    expect(response.status).toBe(404);
+    expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
     expect(await response.json()).toEqual({
       errors: [
         {
-          status: 404,
-          title: 'Not Found',
-          detail: 'No resource at GET /v2/no-such-thing.',
-          code: 'not_found',
+          status: 401,
+          title: 'Unauthorized',
+          detail: 'Send an access token as Authorization: Bearer <token>.',
+          code: 'unauthorized',
         },
       ],
     });

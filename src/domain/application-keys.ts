@@ -35,15 +35,20 @@ export function createApplicationKeys(deps: DomainDeps) {
     return owner;
   }
 
-  /** Runs `write` under the owner's lease after checking that `requested` (for key `exceptId`) fits. */
-  async function withReservation<T>(
+  /**
+   * Runs `write` under the owner's lease. Every change of an owner's keys takes it: reservations
+   * need the check-then-write to be atomic, and on FerretDB v1 two concurrent updates of one
+   * document could otherwise lose one another. When `requested` is given (a reservation for key
+   * `exceptId`, or a new key), it is checked against the limit first and warnings are returned.
+   */
+  async function underOwnerLease<T>(
     owner: OwnerRef,
     requested: number | undefined,
     exceptId: string | undefined,
     write: () => Promise<T>,
   ): Promise<{ result: T; warnings: string[] }> {
-    if (requested === undefined) return { result: await write(), warnings: [] };
     const outcome = await leases.run(limitsLease(owner), async () => {
+      if (requested === undefined) return { result: await write(), warnings: [] };
       const current = await resolveOwner(repos, owner);
       const reservedByOthers = sumReserved(await repos.applicationKeys.allOfOwner(owner), exceptId);
       const conflict = reservationConflict({
@@ -56,7 +61,7 @@ export function createApplicationKeys(deps: DomainDeps) {
       const result = await write();
       return { result, warnings: poolWarnings(current.rateLimit, reservedByOthers + requested) };
     });
-    await deps.onLimitsChanged?.(owner);
+    if (requested !== undefined) await deps.onLimitsChanged?.(owner);
     return outcome;
   }
 
@@ -91,8 +96,7 @@ export function createApplicationKeys(deps: DomainDeps) {
         updatedAt: now,
         lastUsedAt: null,
       };
-      const requested = key.reservedRateLimit > 0 ? key.reservedRateLimit : undefined;
-      const { warnings } = await withReservation(ref, requested, undefined, async () => {
+      const { warnings } = await underOwnerLease(ref, key.reservedRateLimit, undefined, async () => {
         try {
           await repos.applicationKeys.insert(key);
         } catch (error) {
@@ -136,7 +140,7 @@ export function createApplicationKeys(deps: DomainDeps) {
         ...(changes.allowedOrigins !== undefined && { allowedOrigins: changes.allowedOrigins }),
       };
       const now = clock();
-      const { warnings } = await withReservation(ref, fields.reservedRateLimit, key.id, async () => {
+      const { warnings } = await underOwnerLease(ref, fields.reservedRateLimit, key.id, async () => {
         try {
           await repos.applicationKeys.update(key.id, fields, now);
         } catch (error) {
@@ -167,7 +171,9 @@ export function createApplicationKeys(deps: DomainDeps) {
       const { owner, key } = await keyOf(actor, ref, keyId);
       const { secret, hash } = secrets.newSecret();
       const now = clock();
-      await repos.applicationKeys.update(key.id, { secretHash: hash }, now);
+      await underOwnerLease(ref, undefined, undefined, () =>
+        repos.applicationKeys.update(key.id, { secretHash: hash }, now),
+      );
       await audit.record(actor, owner, 'application_key.secret_rotated', {
         type: 'application_key',
         id: key.id,
@@ -177,7 +183,7 @@ export function createApplicationKeys(deps: DomainDeps) {
 
     async remove(actor: Actor, ref: OwnerRef, keyId: string): Promise<void> {
       const { owner, key } = await keyOf(actor, ref, keyId);
-      await repos.applicationKeys.remove(key.id);
+      await underOwnerLease(ref, undefined, undefined, () => repos.applicationKeys.remove(key.id));
       await repos.tokens.revokeAllOfClient(key.clientId);
       if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
       await audit.record(

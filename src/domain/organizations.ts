@@ -69,7 +69,8 @@ export function createOrganizations(deps: DomainDeps) {
       });
       await deps.onLimitsChanged?.(owner);
     } else if (changes.name !== undefined) {
-      await write({ name: changes.name }, now);
+      // under the lease too: FerretDB v1 writes whole documents, so concurrent updates must not overlap
+      await leases.run(limitsLease(owner), () => write({ name: changes.name }, now));
     }
     const changed = diff(
       { name: current.name, rate_limit: current.rateLimit },

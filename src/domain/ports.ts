@@ -37,7 +37,8 @@ export type Repositories = {
       at: Date,
     ): Promise<void>;
     remove(id: string): Promise<void>;
-    touch(id: string, at: Date, notSince: Date): Promise<void>;
+    /** Records that the key minted a token at `at`. */
+    touch(id: string, at: Date): Promise<void>;
   };
   resourceServers: {
     insert(server: ResourceServer): Promise<void>;

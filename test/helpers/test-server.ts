@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import { connectMongo, type Connection } from '../../src/infra/mongo/connection.ts';
 import { freePort } from '../../src/infra/free-port.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { startServer, type ServerOptions } from '../../src/server.ts';
 import { capturedLogger } from './captured-logs.ts';
 import { freshDatabaseUri } from './database.ts';
@@ -14,6 +15,10 @@ export type TestServer = {
   logs: string[];
   /** A connection of the test's own to the server's database, for asserting what was stored. */
   db: Connection;
+  /** The domain over the same database and keys, acting as the CLI does: for setting up fixtures. */
+  runtime: Runtime;
+  /** Environment for another process (CLI, second server) sharing this server's database and keys. */
+  sharedEnv: Record<string, string>;
   close(): Promise<void>;
 };
 
@@ -38,13 +43,17 @@ export async function startTestServer(
   const { logger, lines } = capturedLogger(config.logLevel);
   const server = await startServer(config, logger, options);
   const db = await connectMongo(config.mongodbUri ?? '');
+  const runtime = await openRuntime(config, logger);
   return {
     url: server.url,
     config,
     logs: lines,
     db,
+    runtime,
+    sharedEnv: { MONGODB_URI: config.mongodbUri ?? '', KEYS_DIR: keysDir, ISSUER: config.issuer },
     async close() {
       await server.close();
+      await runtime.close();
       await db.dropDatabase();
       await db.close();
       await rm(keysDir, { recursive: true, force: true });

@@ -23,7 +23,6 @@ type KeyRow = Lean<{
   created_by: { type: string; id?: string | null };
   created_at: Date;
   updated_at: Date;
-  last_used_at?: Date | null;
 }>;
 
 export const toOrganization = (row: OrganizationRow): Organization => ({
@@ -39,7 +38,7 @@ export const toStore = (row: StoreRow): Store => ({
   organizationId: row.organization_id,
 });
 
-export const toApplicationKey = (row: KeyRow): ApplicationKey => ({
+export const toApplicationKey = (row: KeyRow, lastUsedAt: Date | null): ApplicationKey => ({
   id: String(row._id),
   owner: { type: row.owner.type as OwnerType, id: row.owner.id },
   organizationId: row.organization_id,
@@ -51,7 +50,7 @@ export const toApplicationKey = (row: KeyRow): ApplicationKey => ({
   createdBy: { type: row.created_by.type as ActorRef['type'], id: row.created_by.id ?? null },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
-  lastUsedAt: row.last_used_at ?? null,
+  lastUsedAt,
 });
 
 export const fromApplicationKey = (key: ApplicationKey) => ({
@@ -66,7 +65,6 @@ export const fromApplicationKey = (key: ApplicationKey) => ({
   created_by: key.createdBy,
   created_at: key.createdAt,
   updated_at: key.updatedAt,
-  last_used_at: key.lastUsedAt,
 });
 
 /** Domain field names -> stored field names, for partial updates. */

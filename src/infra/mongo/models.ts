@@ -59,7 +59,6 @@ const applicationKeySchema = new Schema(
     reserved_rate_limit: { type: Number, required: true },
     allowed_origins: { type: [String], default: [] },
     created_by: actor,
-    last_used_at: { type: Date, default: null },
     ...timestamps,
   },
   { versionKey: false },
@@ -67,6 +66,16 @@ const applicationKeySchema = new Schema(
 applicationKeySchema.index(
   { 'owner.type': 1, 'owner.id': 1, name: 1 },
   { unique: true, name: 'owner_name_unique' },
+);
+
+/**
+ * When each key last minted a token. Kept apart from the key document because FerretDB v1 runs an
+ * update as a read and a write of the whole document: a frequent last-used write beside a key
+ * change could otherwise write an old secret hash back.
+ */
+const keyUsageSchema = new Schema(
+  { _id: { type: String, required: true }, last_used_at: { type: Date, required: true } },
+  { versionKey: false },
 );
 
 const resourceServerSchema = new Schema(
@@ -107,6 +116,7 @@ export function createModels(connection: Connection) {
     Organization: connection.model('Organization', organizationSchema, 'organizations'),
     Store: connection.model('Store', storeSchema, 'stores'),
     ApplicationKey: connection.model('ApplicationKey', applicationKeySchema, 'application_keys'),
+    KeyUsage: connection.model('KeyUsage', keyUsageSchema, 'application_key_usage'),
     ResourceServer: connection.model('ResourceServer', resourceServerSchema, 'resource_servers'),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
   };

@@ -13,7 +13,14 @@ import {
 } from './mappers.ts';
 import type { Models } from './models.ts';
 
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === 11000;
+/** MongoDB's duplicate-key error; FerretDB v1 reports a unique violation on update as an InternalError. */
+const isDuplicateKey = (error: unknown) => {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 11000 ||
+    (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'))
+  );
+};
 const ownerFilter = (owner: OwnerRef) => ({ 'owner.type': owner.type, 'owner.id': owner.id });
 
 async function insertOrDuplicate(insert: () => Promise<unknown>): Promise<void> {
@@ -27,7 +34,18 @@ async function insertOrDuplicate(insert: () => Promise<unknown>): Promise<void> 
 
 /** The domain's repositories over mongoose models (lean reads, snake_case documents). */
 export function createRepositories(models: Models, db: mongo.Db): Repositories {
-  const { Organization, Store, ApplicationKey, ResourceServer, AuditEvent } = models;
+  const { Organization, Store, ApplicationKey, KeyUsage, ResourceServer, AuditEvent } = models;
+
+  async function withUsage(rows: Array<Parameters<typeof toApplicationKey>[0]>) {
+    if (!rows.length) return [];
+    const usage = await KeyUsage.find({ _id: { $in: rows.map((row) => String(row._id)) } }).lean();
+    const lastUsed = new Map(usage.map((u) => [String(u._id), u.last_used_at]));
+    return rows.map((row) => toApplicationKey(row, lastUsed.get(String(row._id)) ?? null));
+  }
+
+  async function allOfOwner(owner: OwnerRef) {
+    return withUsage(await ApplicationKey.find(ownerFilter(owner)).sort({ created_at: 1, _id: 1 }).lean());
+  }
   return {
     organizations: {
       async insert(o) {
@@ -81,49 +99,42 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
       insert: (key) => insertOrDuplicate(() => ApplicationKey.create(fromApplicationKey(key))),
       async findById(id) {
         const row = await ApplicationKey.findById(id).lean();
-        return row ? toApplicationKey(row) : undefined;
+        return row ? (await withUsage([row]))[0] : undefined;
       },
       async findByClientId(clientId) {
         const row = await ApplicationKey.findOne({ client_id: clientId }).lean();
-        return row ? toApplicationKey(row) : undefined;
+        return row ? (await withUsage([row]))[0] : undefined;
       },
       async listByOwner(owner, page, filter) {
-        const query = {
-          ...ownerFilter(owner),
-          ...(filter.unusedSince && {
-            $or: [
-              { last_used_at: { $lte: filter.unusedSince } },
-              { last_used_at: null, created_at: { $lte: filter.unusedSince } },
-            ],
-          }),
-        };
+        const { unusedSince } = filter;
+        if (unusedSince) {
+          // usage lives in its own collection: filter the owner's keys in memory
+          const unused = (await allOfOwner(owner)).filter(
+            (key) => (key.lastUsedAt ?? key.createdAt).getTime() <= unusedSince.getTime(),
+          );
+          return { items: unused.slice(page.offset, page.offset + page.limit), total: unused.length };
+        }
         const [rows, total] = await Promise.all([
-          ApplicationKey.find(query)
+          ApplicationKey.find(ownerFilter(owner))
             .sort({ created_at: 1, _id: 1 })
             .skip(page.offset)
             .limit(page.limit)
             .lean(),
-          ApplicationKey.countDocuments(query),
+          ApplicationKey.countDocuments(ownerFilter(owner)),
         ]);
-        return { items: rows.map(toApplicationKey), total };
+        return { items: await withUsage(rows), total };
       },
-      async allOfOwner(owner) {
-        return (await ApplicationKey.find(ownerFilter(owner)).sort({ created_at: 1, _id: 1 }).lean()).map(
-          toApplicationKey,
-        );
-      },
+      allOfOwner,
       update: (id, fields, at) =>
         insertOrDuplicate(() =>
           ApplicationKey.updateOne({ _id: id }, { $set: { ...toStoredFields(fields), updated_at: at } }),
         ),
       async remove(id) {
         await ApplicationKey.deleteOne({ _id: id });
+        await KeyUsage.deleteOne({ _id: id });
       },
-      async touch(id, at, notSince) {
-        await ApplicationKey.updateOne(
-          { _id: id, $or: [{ last_used_at: null }, { last_used_at: { $lt: notSince } }] },
-          { $set: { last_used_at: at } },
-        );
+      async touch(id, at) {
+        await KeyUsage.replaceOne({ _id: id }, { last_used_at: at }, { upsert: true });
       },
     },
     resourceServers: {
