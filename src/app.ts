@@ -10,13 +10,19 @@ import { renderErrors } from './http/middleware/render-errors.ts';
 import { requestLog } from './http/middleware/request-log.ts';
 import { underPrefix } from './http/middleware/under-prefix.ts';
 import { translateTokenRequest } from './oauth/token-request.ts';
+import { rateLimit } from './http/middleware/rate-limit.ts';
+import { metricsRoute } from './http/metrics-route.ts';
+import type { Limiter } from './limiter/limiter.ts';
+import type { Metrics } from './infra/metrics.ts';
 import { completeTokenResponse } from './oauth/token-response.ts';
 
 export type AppDeps = {
   provider: Provider;
   admin: Router;
   authenticate: { provider: Provider; repos: Repositories };
-  onTokenIssued: (clientId: string) => void;
+  onTokenIssued: (clientId: string, grant: string) => void;
+  limiter: Limiter;
+  metrics: Metrics;
   logger: Logger;
   ping: () => Promise<void>;
 };
@@ -32,8 +38,10 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(requestLog(logger));
   provider.use(pathAliases);
   provider.use(health.routes());
+  provider.use(metricsRoute(deps.metrics.registry).routes());
   provider.use(underPrefix('/v2', renderErrors(logger)));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
+  provider.use(underPrefix('/v2', rateLimit(deps.limiter)));
   provider.use(admin.routes());
   provider.use(underPrefix('/v2', notFound));
   provider.use(completeTokenResponse(deps.onTokenIssued));

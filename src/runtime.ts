@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './config/env.ts';
 import { deriveKey } from './config/derive-key.ts';
 import { loadServerSecret } from './config/server-secret.ts';
-import type { DomainDeps } from './domain/context.ts';
 import { createDomain, type Domain } from './domain/index.ts';
 import type { Repositories } from './domain/ports.ts';
 import { createSecrets, type Secrets } from './domain/secrets.ts';
@@ -12,9 +11,14 @@ import { createLeases } from './infra/mongo/leases.ts';
 import { createModels, ensureModelIndexes } from './infra/mongo/models.ts';
 import { createRepositories } from './infra/mongo/repositories.ts';
 import { ensureAdapterIndexes } from './oauth/adapter.ts';
+import { resolveOwner } from './domain/owners.ts';
+import { createRedis } from './infra/redis.ts';
+import { createLimiter, type Limiter, type LimiterDeps } from './limiter/limiter.ts';
+import { limitsFrom } from './limiter/limits.ts';
 
 export type Runtime = {
   database: Database;
+  limiter: Limiter;
   repos: Repositories;
   secrets: Secrets;
   serverSecret: string;
@@ -29,7 +33,7 @@ export type Runtime = {
 export async function openRuntime(
   config: Config,
   logger: Logger,
-  hooks: Pick<DomainDeps, 'onLimitsChanged'> = {},
+  options: { onDecision?: LimiterDeps['onDecision'] } = {},
 ): Promise<Runtime> {
   const serverSecret = await loadServerSecret({ fromEnv: config.serverSecret, keysDir: config.keysDir });
   const database = await openDatabase(config, logger);
@@ -41,15 +45,44 @@ export async function openRuntime(
     await ensureAdapterIndexes(db);
     const repos = createRepositories(models, db);
     const secrets = createSecrets(deriveKey(serverSecret, 'client-secrets'));
+    const redis = config.redisUrl
+      ? createRedis(config.redisUrl, logger, config.redisCommandTimeoutMs)
+      : undefined;
+    const limiter = createLimiter({
+      loadLimits: async (owner) => {
+        const { rateLimit } = await resolveOwner(repos, owner);
+        const keys = await repos.applicationKeys.allOfOwner(owner);
+        return limitsFrom(
+          rateLimit,
+          keys.map((key) => [key.id, key.reservedRateLimit] as const),
+        );
+      },
+      redis,
+      expectedInstances: config.expectedInstances,
+      logger,
+      onDecision: options.onDecision,
+    });
     const domain = createDomain({
       repos,
       leases: createLeases(db),
       secrets,
       clock: () => new Date(),
       newId: randomUUID,
-      ...hooks,
+      onLimitsChanged: (owner) => limiter.publish(owner),
     });
-    return { database, repos, secrets, serverSecret, domain, close: () => database.close() };
+    return {
+      database,
+      limiter,
+      repos,
+      secrets,
+      serverSecret,
+      domain,
+      async close() {
+        limiter.close();
+        redis?.disconnect();
+        await database.close();
+      },
+    };
   } catch (error) {
     await database.close();
     throw error;

@@ -12,6 +12,7 @@ import { schedulePurge } from './oauth/adapter-purge.ts';
 import { createLastUsedTracker } from './oauth/last-used.ts';
 import { createProvider } from './oauth/provider.ts';
 import { openRuntime } from './runtime.ts';
+import { createMetrics } from './infra/metrics.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
@@ -28,7 +29,14 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const signingKeys = await loadSigningKeys({ fromEnv: config.signingKeys, keysDir: config.keysDir });
-  const runtime = await openRuntime(config, logger);
+  const metrics = createMetrics();
+  const runtime = await openRuntime(config, logger, {
+    onDecision: (owner, decision, backend, seconds) => {
+      const pool = !decision.allowed ? 'refused' : decision.pool === 'key' ? 'reserved' : 'shared';
+      metrics.decisions.inc({ owner_type: owner.type, owner_id: owner.id, pool });
+      metrics.decisionSeconds.observe({ backend }, seconds);
+    },
+  });
   const cleanups: Array<() => Promise<void>> = [() => runtime.close()];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -47,11 +55,17 @@ export async function startServer(
       cookieKeys: [deriveKey(runtime.serverSecret, 'cookies')],
       accessTokenTtl: config.accessTokenTtl,
     });
+    const keyUsed = createLastUsedTracker(runtime.repos, logger);
     const app = assembleApp({
       provider,
-      admin: adminRouter({ domain: runtime.domain }),
+      admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter }),
       authenticate: { provider, repos: runtime.repos },
-      onTokenIssued: createLastUsedTracker(runtime.repos, logger),
+      limiter: runtime.limiter,
+      metrics,
+      onTokenIssued: (clientId, grant) => {
+        metrics.tokensIssued.inc({ grant });
+        keyUsed(clientId);
+      },
       logger,
       ping: () => pingMongo(runtime.database.connection),
     });

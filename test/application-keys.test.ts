@@ -120,9 +120,17 @@ describe('creating keys', () => {
   });
 });
 
+/** A store of `rateLimit`, managed with the organization's key (whose requests the organization's pool pays). */
+async function storeSetup(rateLimit = 100) {
+  const { org, api } = await orgSetup(1000);
+  const store = await f.store(org.id, rateLimit);
+  const owner = { type: 'store' as const, id: store.id };
+  return { store, owner, api, keys: `${ownerPath(owner)}/application-keys` };
+}
+
 describe('reservations', () => {
   it('refuses 21 after 80 of 100 are reserved, naming the amounts, and accepts 20 with a warning', async () => {
-    const { api, keys } = await orgSetup(100);
+    const { api, keys } = await storeSetup(100);
     expect((await api.post(keys, { data: { name: 'batch', reserved_rate_limit: 80 } })).status).toBe(201);
     const refused = await api.post(keys, { data: { name: 'too much', reserved_rate_limit: 21 } });
     expect(refused.status).toBe(409);
@@ -137,7 +145,7 @@ describe('reservations', () => {
   });
 
   it('checks a raised reservation on update against the others, and lets it be lowered', async () => {
-    const { api, keys } = await orgSetup(100);
+    const { api, keys } = await storeSetup(100);
     const a = (await api.post(keys, { data: { name: 'a', reserved_rate_limit: 50 } })).body.data;
     const b = (await api.post(keys, { data: { name: 'b', reserved_rate_limit: 40 } })).body.data;
     const tooMuch = await api.patch(`${keys}/${b.id}`, { data: { reserved_rate_limit: 51 } });

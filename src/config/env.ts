@@ -31,6 +31,8 @@ export const envSchema = z.object({
   SERVER_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   FERRETDB_BIN: optionalString,
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(3600),
+  EXPECTED_INSTANCES: z.coerce.number().int().min(1).max(1000).default(2),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(5).max(10_000).default(100),
 });
 
 /** Values never echoed back in error messages: they may hold credentials. */
@@ -50,6 +52,8 @@ export type Config = Readonly<{
   serverSecret: string | undefined;
   ferretdbBin: string | undefined;
   accessTokenTtl: number;
+  expectedInstances: number;
+  redisCommandTimeoutMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -80,5 +84,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     serverSecret: e.SERVER_SECRET,
     ferretdbBin: e.FERRETDB_BIN,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
+    expectedInstances: e.EXPECTED_INSTANCES,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
   });
 }

@@ -47,7 +47,7 @@ export function createApplicationKeys(deps: DomainDeps) {
     exceptId: string | undefined,
     write: () => Promise<T>,
   ): Promise<{ result: T; warnings: string[] }> {
-    const outcome = await leases.run(limitsLease(owner), async () => {
+    return leases.run(limitsLease(owner), async () => {
       if (requested === undefined) return { result: await write(), warnings: [] };
       const current = await resolveOwner(repos, owner);
       const reservedByOthers = sumReserved(await repos.applicationKeys.allOfOwner(owner), exceptId);
@@ -59,10 +59,10 @@ export function createApplicationKeys(deps: DomainDeps) {
       });
       if (conflict) throw new AppError('conflict', conflict);
       const result = await write();
+      // still under the lease, so that publications reach the limiter in the order of the writes
+      await deps.onLimitsChanged?.(owner);
       return { result, warnings: poolWarnings(current.rateLimit, reservedByOthers + requested) };
     });
-    if (requested !== undefined) await deps.onLimitsChanged?.(owner);
-    return outcome;
   }
 
   async function keyOf(
@@ -183,9 +183,11 @@ export function createApplicationKeys(deps: DomainDeps) {
 
     async remove(actor: Actor, ref: OwnerRef, keyId: string): Promise<void> {
       const { owner, key } = await keyOf(actor, ref, keyId);
-      await underOwnerLease(ref, undefined, undefined, () => repos.applicationKeys.remove(key.id));
+      await underOwnerLease(ref, undefined, undefined, async () => {
+        await repos.applicationKeys.remove(key.id);
+        if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
+      });
       await repos.tokens.revokeAllOfClient(key.clientId);
-      if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
       await audit.record(
         actor,
         owner,

@@ -9,7 +9,7 @@ export type DomainDeps = {
   secrets: Secrets;
   clock: () => Date;
   newId: () => string;
-  /** Called after an owner's limits or reservations changed (the limiter listens here). */
+  /** Called, still under the owner's lease, after its limits or reservations changed (the limiter listens here). Must not throw. */
   onLimitsChanged?: (owner: OwnerRef) => Promise<void>;
 };
 

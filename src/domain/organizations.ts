@@ -65,9 +65,9 @@ export function createOrganizations(deps: DomainDeps) {
         const conflict = limitConflict({ ownerType: owner.type, rateLimit, reserved });
         if (conflict) throw new AppError('conflict', conflict);
         await write(changes, now);
+        await deps.onLimitsChanged?.(owner);
         return poolWarnings(rateLimit, reserved);
       });
-      await deps.onLimitsChanged?.(owner);
     } else if (changes.name !== undefined) {
       // under the lease too: FerretDB v1 writes whole documents, so concurrent updates must not overlap
       await leases.run(limitsLease(owner), () => write({ name: changes.name }, now));

@@ -1,14 +1,15 @@
 import Router from '@koa/router';
 import type { Domain } from '../domain/index.ts';
+import type { Limiter } from '../limiter/limiter.ts';
 import { applicationKeyRoutes } from './routes/application-keys.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { ownerViewRoutes } from './routes/owner-views.ts';
 
-/** The admin API under /v2 (authentication runs before it, see app.ts). */
-export function adminRouter(deps: { domain: Domain }): Router {
+/** The admin API under /v2 (authentication and rate limiting run before it, see app.ts). */
+export function adminRouter(deps: { domain: Domain; limiter: Limiter }): Router {
   const router = new Router({ prefix: '/v2' });
   organizationRoutes(router, deps.domain);
   applicationKeyRoutes(router, deps.domain);
-  ownerViewRoutes(router, deps.domain);
+  ownerViewRoutes(router, deps.domain, deps.limiter);
   return router;
 }

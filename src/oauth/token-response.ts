@@ -5,7 +5,7 @@ import type { Context, Next } from 'koa';
  * `expires` (epoch seconds) and `identifier` (the grant: `client_credentials` or `implicit`),
  * then tells `onIssued` which client got a token.
  */
-export function completeTokenResponse(onIssued: (clientId: string) => void) {
+export function completeTokenResponse(onIssued: (clientId: string, grant: string) => void) {
   return async function completeTokenResponseMiddleware(ctx: Context, next: Next): Promise<void> {
     await next();
     if (ctx.path !== '/token' || ctx.status !== 200) return;
@@ -18,6 +18,6 @@ export function completeTokenResponse(onIssued: (clientId: string) => void) {
       identifier: grant,
     };
     const clientId = (ctx as { oidc?: { client?: { clientId?: string } } }).oidc?.client?.clientId;
-    if (clientId) onIssued(clientId);
+    if (clientId) onIssued(clientId, grant);
   };
 }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Domain } from '../../domain/index.ts';
 import type { OwnerRef } from '../../domain/types.ts';
+import type { Limiter } from '../../limiter/limiter.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { presentAuditEvent } from '../presenters.ts';
 import { queryParams } from '../request-body.ts';
@@ -13,21 +14,26 @@ const owners: Array<[string, OwnerRef['type']]> = [
 ];
 
 /** Read-only views of an owner: its rate limit and reservations, and its audit trail. */
-export function ownerViewRoutes(router: Router, domain: Domain): void {
+export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter): void {
   for (const [segment, type] of owners) {
     const owner = (ctx: Context): OwnerRef => ({ type, id: ctx.params.ownerId ?? '' });
 
     router.get(`/${segment}/:ownerId/rate-limit`, async (ctx) => {
       const view = await domain.applicationKeys.rateLimitView(actorOf(ctx), owner(ctx));
+      const reserving = view.keys.filter((key) => key.reservedRateLimit > 0).map((key) => key.id);
+      const usage = await limiter.usage(owner(ctx), reserving);
       ctx.body = {
         data: {
           rate_limit: view.rateLimit,
           reserved: view.reserved,
           shared_pool: view.sharedPool,
+          // requests counted against each bucket in the current one-second window
+          usage: { shared_pool: usage.shared },
           keys: view.keys.map((key) => ({
             id: key.id,
             name: key.name,
             reserved_rate_limit: key.reservedRateLimit,
+            usage: { reserved: usage.keys.get(key.id) ?? 0 },
           })),
         },
       };

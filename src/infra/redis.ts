@@ -1,0 +1,20 @@
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.ts';
+
+/**
+ * A Redis connection for the limiter that fails fast instead of queueing: ioredis's defaults held
+ * requests for more than 5 s while Redis was down. With no offline queue and a short command
+ * timeout, a command fails at once (or after `commandTimeoutMs`) and the limiter falls back to its
+ * in-process insurance; ioredis keeps reconnecting in the background.
+ */
+export function createRedis(url: string, logger: Logger, commandTimeoutMs = 100): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+  });
+  redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+  return redis;
+}

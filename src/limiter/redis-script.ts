@@ -1,0 +1,71 @@
+/**
+ * The limiter's decision as one Redis script: the arithmetic of gcra.ts over the owner's
+ * configuration hash and two TAT strings, all under one hash tag ({owner}) so it also runs on
+ * Redis Cluster. The clock is Redis TIME, so instances need no synchronised clocks. A refusal
+ * writes nothing.
+ *
+ * KEYS: 1 configuration hash (limit, reserved, k:<keyId> = reservation), 2 the key's TAT,
+ *       3 the shared pool's TAT
+ * ARGV: 1 key id, 2 cost, 3 'consume' or 'peek'
+ * Returns {status, pool, remaining, resetUs, retryUs, keyQuota, sharedQuota} with status
+ * 1 allowed, 0 refused, -1 no configuration (the caller loads it and retries); pool 1 key, 2 shared.
+ * In 'peek' mode: {1, 0, keyUsage, sharedUsage, 0, keyQuota, sharedQuota} and nothing is written.
+ */
+export const DECIDE_SCRIPT = `
+local limit = tonumber(redis.call('HGET', KEYS[1], 'limit'))
+if not limit then return {-1, 0, 0, 0, 0, 0, 0} end
+local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved')) or 0
+local keyQuota = tonumber(redis.call('HGET', KEYS[1], 'k:' .. ARGV[1])) or 0
+local sharedQuota = math.max(limit - reserved, 0)
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local TAU = 1000000
+local cost = tonumber(ARGV[2])
+
+if ARGV[3] == 'peek' then
+  local function used(key, rate)
+    local tat = tonumber(redis.call('GET', key))
+    if rate <= 0 or not tat or tat <= now then return 0 end
+    return math.min(rate, math.ceil((tat - now) / (TAU / rate)))
+  end
+  return {1, 0, used(KEYS[2], keyQuota), used(KEYS[3], sharedQuota), 0, keyQuota, sharedQuota}
+end
+
+local wait = nil
+local buckets = {{KEYS[2], keyQuota, 1}, {KEYS[3], sharedQuota, 2}}
+for _, bucket in ipairs(buckets) do
+  local rate = bucket[2]
+  if rate > 0 then
+    local interval = TAU / rate
+    local tat = tonumber(redis.call('GET', bucket[1])) or now
+    if tat < now then tat = now end
+    local nextTat = math.floor(tat + cost * interval + 0.5)
+    local waitUs = nextTat - TAU - now
+    if waitUs <= 0 then
+      redis.call('SET', bucket[1], nextTat, 'PX', math.ceil((nextTat - now) / 1000) + 1000)
+      return {1, bucket[3], math.floor((TAU - (nextTat - now)) / interval), nextTat - now, 0, keyQuota, sharedQuota}
+    end
+    if not wait or waitUs < wait then wait = waitUs end
+  end
+end
+if not wait then wait = TAU end
+local pool = 2
+if keyQuota > 0 then pool = 1 end
+return {0, pool, 0, wait, wait, keyQuota, sharedQuota}
+`;
+
+/** Replaces an owner's configuration hash in one step. ARGV: limit, reserved, then key id / reservation pairs. */
+export const PUBLISH_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'reserved', ARGV[2])
+for i = 3, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], 'k:' .. ARGV[i], ARGV[i + 1])
+end
+return 1
+`;
+
+/** Redis keys of one owner, sharing the hash tag `{owner}`. */
+export function redisKeys(owner: string, keyId: string) {
+  const tag = `appkeys:rl:{${owner}}`;
+  return { config: `${tag}:cfg`, key: `${tag}:k:${keyId}`, shared: `${tag}:shared` };
+}
