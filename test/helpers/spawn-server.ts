@@ -11,6 +11,8 @@ export type SpawnedServer = {
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
+  /** Resolves once the server logs that it listens; rejects when it exits first. */
+  ready: Promise<void>;
 };
 
 /**
@@ -18,7 +20,7 @@ export type SpawnedServer = {
  * clean environment (no MONGODB_URI or REDIS_URL from the test runner unless given).
  * `ready` resolves once it logs that it listens, or rejects when it exits first.
  */
-export function spawnServer(env: Record<string, string>): SpawnedServer & { ready: Promise<void> } {
+export function spawnServer(env: Record<string, string>): SpawnedServer {
   const inherited = { ...process.env };
   delete inherited.MONGODB_URI;
   delete inherited.REDIS_URL;
