@@ -14,6 +14,8 @@ import { rateLimit } from './http/middleware/rate-limit.ts';
 import { metricsRoute } from './http/metrics-route.ts';
 import type { Limiter } from './limiter/limiter.ts';
 import type { Metrics } from './infra/metrics.ts';
+import type { Redis } from 'ioredis';
+import { throttleFailedClientAuth } from './oauth/failed-auth-throttle.ts';
 import { completeTokenResponse } from './oauth/token-response.ts';
 
 export type AppDeps = {
@@ -23,6 +25,7 @@ export type AppDeps = {
   onTokenIssued: (clientId: string, grant: string) => void;
   limiter: Limiter;
   metrics: Metrics;
+  redis: Redis | undefined;
   logger: Logger;
   ping: () => Promise<void>;
 };
@@ -46,5 +49,6 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(underPrefix('/v2', notFound));
   provider.use(completeTokenResponse(deps.onTokenIssued));
   provider.use(translateTokenRequest);
+  provider.use(throttleFailedClientAuth(deps.redis));
   return provider;
 }

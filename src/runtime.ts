@@ -13,12 +13,14 @@ import { createRepositories } from './infra/mongo/repositories.ts';
 import { ensureAdapterIndexes } from './oauth/adapter.ts';
 import { resolveOwner } from './domain/owners.ts';
 import { createRedis } from './infra/redis.ts';
+import type { Redis } from 'ioredis';
 import { createLimiter, type Limiter, type LimiterDeps } from './limiter/limiter.ts';
 import { limitsFrom } from './limiter/limits.ts';
 
 export type Runtime = {
   database: Database;
   limiter: Limiter;
+  redis: Redis | undefined;
   repos: Repositories;
   secrets: Secrets;
   serverSecret: string;
@@ -73,6 +75,7 @@ export async function openRuntime(
     return {
       database,
       limiter,
+      redis,
       repos,
       secrets,
       serverSecret,

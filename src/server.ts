@@ -62,6 +62,7 @@ export async function startServer(
       authenticate: { provider, repos: runtime.repos },
       limiter: runtime.limiter,
       metrics,
+      redis: runtime.redis,
       onTokenIssued: (clientId, grant) => {
         metrics.tokensIssued.inc({ grant });
         keyUsed(clientId);

@@ -303,3 +303,25 @@ describe('secrets', () => {
     expect(logs).not.toContain(token);
   });
 });
+
+describe('failed client authentication', () => {
+  it('is slowed down per address and client id after 10 failures, with 429 and Retry-After', async () => {
+    const { orgKey, storeKey } = await world();
+    const attempt = (key: KeyFixture, secret: string) =>
+      fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: key.clientId,
+          client_secret: secret,
+        }),
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt(orgKey, 'appkeys_sk_wrong')).status).toBe(401);
+    const blocked = await attempt(orgKey, orgKey.secret);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // another client from the same address is not affected
+    expect((await attempt(storeKey, storeKey.secret)).status).toBe(200);
+  });
+});

@@ -31,6 +31,7 @@ export async function translateTokenRequest(ctx: Context, next: Next): Promise<v
     return;
   }
   ctx.state.grantType = form.grant_type;
+  ctx.state.formClientId = typeof form.client_id === 'string' ? form.client_id : undefined;
   if (form.grant_type === 'implicit') {
     form.grant_type = IMPLICIT_GRANT;
     form.scope ??= STOREFRONT_SCOPE;
