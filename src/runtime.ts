@@ -11,11 +11,10 @@ import { createLeases } from './infra/mongo/leases.ts';
 import { createModels, ensureModelIndexes } from './infra/mongo/models.ts';
 import { createRepositories } from './infra/mongo/repositories.ts';
 import { ensureAdapterIndexes } from './oauth/adapter.ts';
-import { resolveOwner } from './domain/owners.ts';
 import { createRedis } from './infra/redis.ts';
 import type { Redis } from 'ioredis';
 import { createLimiter, type Limiter, type LimiterDeps } from './limiter/limiter.ts';
-import { limitsFrom } from './limiter/limits.ts';
+import { loadOwnerLimits } from './limiter/load-limits.ts';
 
 export type Runtime = {
   database: Database;
@@ -51,14 +50,7 @@ export async function openRuntime(
       ? createRedis(config.redisUrl, logger, config.redisCommandTimeoutMs)
       : undefined;
     const limiter = createLimiter({
-      loadLimits: async (owner) => {
-        const { rateLimit } = await resolveOwner(repos, owner);
-        const keys = await repos.applicationKeys.allOfOwner(owner);
-        return limitsFrom(
-          rateLimit,
-          keys.map((key) => [key.id, key.reservedRateLimit] as const),
-        );
-      },
+      loadLimits: (owner) => loadOwnerLimits(repos, owner),
       redis,
       expectedInstances: config.expectedInstances,
       logger,

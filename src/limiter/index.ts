@@ -1,0 +1,100 @@
+/**
+ * Public entry point (`appkeys/limiter`): the appkeys rate limiter as Koa middleware for other
+ * resource servers. Mounted with the same Redis and database as appkeys, it charges each request
+ * made with an appkeys token to the same buckets as the admin API: the key's reservation, then
+ * the owner's shared pool. See README "Rate limits".
+ */
+import type { Context, Middleware, Next } from 'koa';
+import { pino, type Logger } from 'pino';
+import { createRedis } from '../infra/redis.ts';
+import { connectMongo } from '../infra/mongo/connection.ts';
+import { createModels } from '../infra/mongo/models.ts';
+import { createRepositories } from '../infra/mongo/repositories.ts';
+import { rateLimitHeaders } from './headers.ts';
+import { createIntrospectionCache, type TokenSubject } from './introspection-cache.ts';
+import { createLimiter } from './limiter.ts';
+import { loadOwnerLimits } from './load-limits.ts';
+
+export { createLimiter, type Limiter } from './limiter.ts';
+export { rateLimitHeaders } from './headers.ts';
+export type { Decision, OwnerLimits } from './gcra.ts';
+export type { TokenSubject } from './introspection-cache.ts';
+
+export type RateLimitMiddlewareOptions = {
+  /** The Redis appkeys uses (REDIS_URL). */
+  redisUrl: string;
+  /** The database appkeys uses (MONGODB_URI), read when Redis holds no limits for an owner. */
+  mongodbUri: string;
+  /** appkeys' introspection endpoint and a resource server's credentials (`appkeys resource-server create`). */
+  introspection: { url: string; clientId: string; clientSecret: string; cacheMs?: number };
+  expectedInstances?: number;
+  logger?: Logger;
+};
+
+const problem = (ctx: Context, status: number, title: string, detail: string) => {
+  ctx.status = status;
+  ctx.body = { errors: [{ status, title, detail }] };
+};
+
+/**
+ * Returns the middleware and a `close()` for shutdown. On success `ctx.state.appkeys` holds the
+ * token's subject (client id, key id, owner, scope).
+ */
+export async function createRateLimitMiddleware(
+  options: RateLimitMiddlewareOptions,
+): Promise<{ middleware: Middleware; close(): Promise<void> }> {
+  const logger = options.logger ?? pino({ level: 'warn' });
+  const connection = await connectMongo(options.mongodbUri);
+  const db = connection.db;
+  if (!db) throw new Error('database handle missing after connect');
+  const repos = createRepositories(createModels(connection), db);
+  const redis = createRedis(options.redisUrl, logger);
+  const limiter = createLimiter({
+    loadLimits: (owner) => loadOwnerLimits(repos, owner),
+    redis,
+    expectedInstances: options.expectedInstances,
+    logger,
+  });
+  const subjectOf = createIntrospectionCache(options.introspection);
+
+  async function middleware(ctx: Context, next: Next): Promise<void> {
+    const token = /^Bearer (\S+)$/i.exec(ctx.get('authorization'))?.[1];
+    let subject: TokenSubject | undefined;
+    try {
+      subject = token ? await subjectOf(token) : undefined;
+    } catch (error) {
+      logger.error({ err: error }, 'token introspection failed');
+      return problem(ctx, 503, 'Service Unavailable', 'The token could not be checked; retry shortly.');
+    }
+    if (!subject) {
+      ctx.set('WWW-Authenticate', 'Bearer');
+      return problem(
+        ctx,
+        401,
+        'Unauthorized',
+        'Send a valid appkeys access token as Authorization: Bearer <token>.',
+      );
+    }
+    const decision = await limiter.consume(subject.owner, subject.keyId);
+    const headers = rateLimitHeaders(decision);
+    ctx.set(headers);
+    if (!decision.allowed)
+      return problem(
+        ctx,
+        429,
+        'Too Many Requests',
+        `Rate limit exceeded; retry after ${headers['Retry-After']} s.`,
+      );
+    ctx.state.appkeys = subject;
+    await next();
+  }
+
+  return {
+    middleware,
+    async close() {
+      limiter.close();
+      redis.disconnect();
+      await connection.close();
+    },
+  };
+}

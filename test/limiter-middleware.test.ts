@@ -1,0 +1,75 @@
+import http from 'node:http';
+import { once } from 'node:events';
+import Koa from 'koa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRateLimitMiddleware } from '../src/limiter/index.ts';
+import { adminClient, fixtures } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/test-server.ts';
+
+let appkeys: TestServer;
+let resourceServer: http.Server;
+let resourceUrl: string;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  appkeys = await startTestServer({ REDIS_URL: inject('redisUrl') });
+  const { server: rs, secret } = await appkeys.runtime.domain.resourceServers.create(
+    { kind: 'cli' },
+    'orders api',
+  );
+  // what a resource server of ours would write (see README "Rate limits")
+  const limit = await createRateLimitMiddleware({
+    redisUrl: inject('redisUrl'),
+    mongodbUri: appkeys.config.mongodbUri ?? '',
+    introspection: { url: `${appkeys.url}/token/introspection`, clientId: rs.clientId, clientSecret: secret },
+  });
+  close = limit.close;
+  const app = new Koa();
+  app.use(limit.middleware);
+  app.use((ctx) => {
+    ctx.body = { orders: [], key: ctx.state.appkeys.keyId };
+  });
+  resourceServer = http.createServer(app.callback()).listen(0, '127.0.0.1');
+  await once(resourceServer, 'listening');
+  const address = resourceServer.address();
+  resourceUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+afterAll(async () => {
+  resourceServer?.close();
+  await close?.();
+  await appkeys?.close();
+});
+
+describe('the exported Koa rate-limit middleware', () => {
+  it('lets a valid token through with RateLimit headers and refuses a bad one with 401', async () => {
+    const f = fixtures(appkeys.runtime, appkeys.url);
+    const org = await f.organization(100);
+    const key = await f.key({ type: 'organization', id: org.id }, { reservedRateLimit: 10 });
+    const ok = await fetch(`${resourceUrl}/orders`, {
+      headers: { authorization: `Bearer ${await f.token(key)}` },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ orders: [], key: key.id });
+    expect(ok.headers.get('ratelimit-policy')).toBe('"key";q=10;w=1, "shared";q=90;w=1');
+    expect(ok.headers.get('ratelimit')).toMatch(/^"key";r=9;t=1$/);
+    const bad = await fetch(`${resourceUrl}/orders`, { headers: { authorization: 'Bearer nope' } });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('charges the same buckets as the appkeys admin API', async () => {
+    const f = fixtures(appkeys.runtime, appkeys.url);
+    const org = await f.organization(5);
+    const key = await f.key({ type: 'organization', id: org.id });
+    const token = await f.token(key);
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${resourceUrl}/orders`, { headers: { authorization: `Bearer ${token}` } }),
+      ),
+    );
+    expect(statuses.filter((r) => r.status === 200).length).toBe(5);
+    // the pool is spent: appkeys itself now refuses the same key
+    const onAppkeys = await adminClient(appkeys.url, token).get(`/v2/organizations/${org.id}`);
+    expect(onAppkeys.status).toBe(429);
+  });
+});
