@@ -16,7 +16,12 @@ import { createMetrics } from './infra/metrics.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
-export type ServerOptions = { purgeIntervalMs?: number; shutdownGraceMs?: number };
+export type ServerOptions = {
+  purgeIntervalMs?: number;
+  shutdownGraceMs?: number;
+  /** Programmatic only (the limiter-overhead benchmark): never reachable by configuration. */
+  withoutRateLimit?: boolean;
+};
 
 /**
  * The composition root: configuration -> database and domain -> oauth -> http, then listen.
@@ -60,7 +65,7 @@ export async function startServer(
       provider,
       admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter }),
       authenticate: { provider, repos: runtime.repos },
-      limiter: runtime.limiter,
+      limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       metrics,
       redis: runtime.redis,
       onTokenIssued: (clientId, grant) => {

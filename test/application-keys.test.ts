@@ -46,7 +46,7 @@ describe('creating keys', () => {
       meta: { timestamps: { last_used_at: null } },
     });
     expect(created.body.data.client_secret).toMatch(/^appkeys_sk_[A-Za-z0-9_-]{43}$/);
-    expect(created.body.data.client_id).toMatch(/^appkeys_/);
+    expect(created.body.data.client_id).toBe(`appkeys_ak_${created.body.data.id}`);
     expect(created.body.meta).toBeUndefined();
 
     const fetched = await api.get(`${keys}/${created.body.data.id}`);

@@ -125,8 +125,18 @@ describe('the rate-limit view', () => {
       reserved_rate_limit: 30,
       usage: { reserved: 0 },
     });
-    // the caller's own requests (an unreserved key) were charged to the shared pool just now
+    expect(view.body.data.usage).toEqual({ shared_pool: expect.any(Number) });
+  });
+
+  it('shows the current use of the shared pool', async () => {
+    const { org } = await world();
+    const small = await f.store(org.id, 2);
+    const api = adminClient(server.url, await f.token(await f.key({ type: 'store', id: small.id })));
+    expect((await api.get(`/v2/stores/${small.id}`)).status).toBe(200);
+    // at 2 per second each request occupies the shared pool for half a second
+    const view = await api.get(`/v2/stores/${small.id}/rate-limit`);
     expect(view.body.data.usage.shared_pool).toBeGreaterThanOrEqual(1);
+    expect(view.body.data.usage.shared_pool).toBeLessThanOrEqual(2);
     expect(view.body.data.keys).toHaveLength(2);
   });
 });

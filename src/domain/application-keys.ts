@@ -5,6 +5,7 @@ import { authorize } from './authorize.ts';
 import { limitsLease, type DomainDeps } from './context.ts';
 import { resolveOwner, type ResolvedOwner } from './owners.ts';
 import { DuplicateNameError } from './ports.ts';
+import { clientIdFor } from './secrets.ts';
 import { poolWarnings, reservationConflict, sumReserved } from './reservations.ts';
 import type { ApplicationKey, OwnerRef, Page } from './types.ts';
 
@@ -82,12 +83,13 @@ export function createApplicationKeys(deps: DomainDeps) {
       const owner = await ownerFor(actor, ref);
       const now = clock();
       const { secret, hash } = secrets.newSecret();
+      const id = deps.newId();
       const key: ApplicationKey = {
-        id: deps.newId(),
+        id,
         owner: ref,
         organizationId: owner.organizationId,
         name: input.name,
-        clientId: secrets.newClientId(),
+        clientId: clientIdFor('application_key', id),
         secretHash: hash,
         reservedRateLimit: input.reservedRateLimit ?? 0,
         allowedOrigins: input.allowedOrigins ?? [],

@@ -27,6 +27,8 @@ export type Repositories = {
     insert(key: ApplicationKey): Promise<void>;
     findById(id: string): Promise<ApplicationKey | undefined>;
     findByClientId(clientId: string): Promise<ApplicationKey | undefined>;
+    /** The same without `lastUsedAt` (always null): one read, for the token endpoint's hot path. */
+    findClientByClientId(clientId: string): Promise<ApplicationKey | undefined>;
     listByOwner(owner: OwnerRef, page: Page, filter: { unusedSince?: Date }): Promise<Paged<ApplicationKey>>;
     /** All keys of an owner (for reservation sums and the rate-limit view). */
     allOfOwner(owner: OwnerRef): Promise<ApplicationKey[]>;

@@ -1,6 +1,7 @@
 import { authorize } from './authorize.ts';
 import type { Actor } from './actors.ts';
 import type { DomainDeps } from './context.ts';
+import { clientIdFor } from './secrets.ts';
 import type { ResourceServer } from './types.ts';
 
 /** Resource servers: credentials that may introspect any token. Created by operators (the CLI). */
@@ -9,10 +10,11 @@ export function createResourceServers(deps: DomainDeps) {
     async create(actor: Actor, name: string): Promise<{ server: ResourceServer; secret: string }> {
       authorize(actor, 'resource_server.create');
       const { secret, hash } = deps.secrets.newSecret();
+      const id = deps.newId();
       const server: ResourceServer = {
-        id: deps.newId(),
+        id,
         name,
-        clientId: deps.secrets.newClientId(),
+        clientId: clientIdFor('resource_server', id),
         secretHash: hash,
         createdAt: deps.clock(),
       };

@@ -52,46 +52,67 @@ export type Decision = {
   sharedQuota: number;
 };
 
-export type BucketStore = {
-  get(bucket: Pool): number | undefined;
-  set(bucket: Pool, tat: number): void;
-};
+/** Where `decide` wants a bucket's new TAT stored (when it admitted the request). */
+export type Charged = { tat: number };
 
-/** The whole decision for one request: the reservation first, then the shared pool, else refuse. */
+/**
+ * The whole decision for one request: the reservation first, then the shared pool, else refuse.
+ * `keyTat` and `sharedTat` are the buckets' stored TATs; on admission the returned decision
+ * carries the charged bucket's new TAT in `tat`. Written without allocations beyond the result,
+ * since the in-process limiter calls it for every request.
+ */
 export function decide(
   limits: OwnerLimits,
   keyId: string,
   now: number,
   cost: number,
-  store: BucketStore,
-): Decision {
+  keyTat: number | undefined,
+  sharedTat: number | undefined,
+): Decision & Partial<Charged> {
   const keyQuota = limits.reservations.get(keyId) ?? 0;
   const sharedQuota = Math.max(limits.limit - limits.reserved, 0);
-  const quotas = { keyQuota, sharedQuota };
   let wait = Number.POSITIVE_INFINITY;
-  for (const [pool, rate] of [
-    ['key', keyQuota],
-    ['shared', sharedQuota],
-  ] as const) {
-    if (rate <= 0) continue;
-    const result = tryBucket(store.get(pool), now, rate, cost);
-    if (result.ok) {
-      store.set(pool, result.tat);
+  if (keyQuota > 0) {
+    const result = tryBucket(keyTat, now, keyQuota, cost);
+    if (result.ok)
       return {
         allowed: true,
-        pool,
+        pool: 'key',
         remaining: result.remaining,
         resetUs: result.resetUs,
         retryAfterUs: 0,
-        ...quotas,
+        keyQuota,
+        sharedQuota,
+        tat: result.tat,
       };
-    }
+    wait = result.waitUs;
+  }
+  if (sharedQuota > 0) {
+    const result = tryBucket(sharedTat, now, sharedQuota, cost);
+    if (result.ok)
+      return {
+        allowed: true,
+        pool: 'shared',
+        remaining: result.remaining,
+        resetUs: result.resetUs,
+        retryAfterUs: 0,
+        keyQuota,
+        sharedQuota,
+        tat: result.tat,
+      };
     wait = Math.min(wait, result.waitUs);
   }
-  const pool: Pool = keyQuota > 0 ? 'key' : 'shared';
   // with neither bucket (no reservation and an empty shared pool) nothing is ever admitted: retry in a second
   const retryAfterUs = Number.isFinite(wait) ? wait : TAU_US;
-  return { allowed: false, pool, remaining: 0, resetUs: retryAfterUs, retryAfterUs, ...quotas };
+  return {
+    allowed: false,
+    pool: keyQuota > 0 ? 'key' : 'shared',
+    remaining: 0,
+    resetUs: retryAfterUs,
+    retryAfterUs,
+    keyQuota,
+    sharedQuota,
+  };
 }
 
 /** How much of a bucket is in use now (0 .. rate), for the rate-limit view. */

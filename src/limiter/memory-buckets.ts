@@ -1,36 +1,48 @@
-import { decide, TAU_US, usage, type Decision, type OwnerLimits, type Pool } from './gcra.ts';
+import { decide, TAU_US, usage, type Decision, type OwnerLimits } from './gcra.ts';
+
+type OwnerBuckets = { shared: number | undefined; keys: Map<string, number> };
 
 /**
- * The in-process twin of the Redis script: the same GCRA decision over a Map of TATs. Used when
- * there is no REDIS_URL (one instance), and as the insurance limiter while Redis is unreachable.
+ * The in-process twin of the Redis script: the same GCRA decision over TATs held in memory.
+ * Used when there is no REDIS_URL (one instance), and as the insurance limiter while Redis is
+ * unreachable.
  */
 export function createMemoryBuckets() {
-  const tats = new Map<string, number>();
-  const bucketId = (owner: string, pool: Pool, keyId: string) =>
-    pool === 'key' ? `${owner}|k|${keyId}` : `${owner}|s`;
+  const owners = new Map<string, OwnerBuckets>();
+
+  const bucketsOf = (owner: string): OwnerBuckets => {
+    let buckets = owners.get(owner);
+    if (!buckets) {
+      buckets = { shared: undefined, keys: new Map() };
+      owners.set(owner, buckets);
+    }
+    return buckets;
+  };
 
   return {
     decide(owner: string, limits: OwnerLimits, keyId: string, now: number, cost: number): Decision {
-      return decide(limits, keyId, now, cost, {
-        get: (pool) => tats.get(bucketId(owner, pool, keyId)),
-        set: (pool, tat) => tats.set(bucketId(owner, pool, keyId), tat),
-      });
+      const buckets = bucketsOf(owner);
+      const decision = decide(limits, keyId, now, cost, buckets.keys.get(keyId), buckets.shared);
+      if (decision.tat !== undefined) {
+        if (decision.pool === 'key') buckets.keys.set(keyId, decision.tat);
+        else buckets.shared = decision.tat;
+      }
+      return decision;
     },
     usage(owner: string, limits: OwnerLimits, now: number) {
+      const buckets = owners.get(owner);
       const keys = new Map<string, number>();
       for (const [keyId, rate] of limits.reservations)
-        keys.set(keyId, usage(tats.get(bucketId(owner, 'key', keyId)), now, rate));
-      return {
-        shared: usage(tats.get(bucketId(owner, 'shared', '')), now, limits.limit - limits.reserved),
-        keys,
-      };
+        keys.set(keyId, usage(buckets?.keys.get(keyId), now, rate));
+      return { shared: usage(buckets?.shared, now, limits.limit - limits.reserved), keys };
     },
-    /** Forgets buckets that are full again (their TAT is in the past), so the Map stays small. */
+    /** Forgets buckets that are full again (their TAT is in the past), so memory stays small. */
     sweep(now: number): void {
-      for (const [id, tat] of tats) if (tat <= now - TAU_US) tats.delete(id);
-    },
-    get size() {
-      return tats.size;
+      for (const [owner, buckets] of owners) {
+        for (const [keyId, tat] of buckets.keys) if (tat <= now - TAU_US) buckets.keys.delete(keyId);
+        if (buckets.shared !== undefined && buckets.shared <= now - TAU_US) buckets.shared = undefined;
+        if (buckets.shared === undefined && buckets.keys.size === 0) owners.delete(owner);
+      }
     },
   };
 }

@@ -22,7 +22,13 @@ export function createMongoAdapter(db: mongo.Db) {
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const record: Omit<StoredRecord, '_id'> = { payload };
       if (expiresIn) record.expiresAt = new Date(Date.now() + expiresIn * 1000);
-      await this.#records.replaceOne({ _id: id }, record, { upsert: true });
+      // most upserts store a new record: try the insert first, which FerretDB does in one step
+      try {
+        await this.#records.insertOne({ _id: id, ...record });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 11000) throw error;
+        await this.#records.replaceOne({ _id: id }, record);
+      }
     }
 
     find(id: string) {

@@ -15,7 +15,7 @@ function isImplicitRequest(): boolean {
 export function createClientAdapter(repos: Repositories) {
   return class ClientAdapter implements Adapter {
     async find(clientId: string): Promise<AdapterPayload | undefined> {
-      const key = await repos.applicationKeys.findByClientId(clientId);
+      const key = await repos.applicationKeys.findClientByClientId(clientId);
       if (key)
         return keyClientMetadata(key, isImplicitRequest() ? 'public' : 'confidential') as AdapterPayload;
       const server = await repos.resourceServers.findByClientId(clientId);

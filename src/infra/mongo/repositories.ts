@@ -1,6 +1,7 @@
 import type { mongo } from 'mongoose';
 import { DuplicateNameError, type Repositories } from '../../domain/ports.ts';
 import type { OwnerRef } from '../../domain/types.ts';
+import { parseClientId } from '../../domain/secrets.ts';
 import { collectionName } from '../../oauth/adapter-models.ts';
 import {
   fromApplicationKey,
@@ -102,8 +103,16 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
         return row ? (await withUsage([row]))[0] : undefined;
       },
       async findByClientId(clientId) {
-        const row = await ApplicationKey.findOne({ client_id: clientId }).lean();
-        return row ? (await withUsage([row]))[0] : undefined;
+        const parsed = parseClientId(clientId);
+        if (parsed?.kind !== 'application_key') return undefined;
+        const row = await ApplicationKey.findById(parsed.id).lean();
+        return row?.client_id === clientId ? (await withUsage([row]))[0] : undefined;
+      },
+      async findClientByClientId(clientId) {
+        const parsed = parseClientId(clientId);
+        if (parsed?.kind !== 'application_key') return undefined;
+        const row = await ApplicationKey.findById(parsed.id).lean();
+        return row?.client_id === clientId ? toApplicationKey(row, null) : undefined;
       },
       async listByOwner(owner, page, filter) {
         const { unusedSince } = filter;
@@ -148,8 +157,10 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
         });
       },
       async findByClientId(clientId) {
-        const row = await ResourceServer.findOne({ client_id: clientId }).lean();
-        return row ? toResourceServer(row) : undefined;
+        const parsed = parseClientId(clientId);
+        if (parsed?.kind !== 'resource_server') return undefined;
+        const row = await ResourceServer.findById(parsed.id).lean();
+        return row?.client_id === clientId ? toResourceServer(row) : undefined;
       },
     },
     auditEvents: {

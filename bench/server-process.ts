@@ -1,0 +1,11 @@
+// A benchmark server process: the real server from environment configuration; with
+// --without-rate-limit, the same server without the limiter (the overhead baseline).
+import { loadConfig } from '../src/config/env.ts';
+import { createLogger } from '../src/infra/logger.ts';
+import { startServer } from '../src/server.ts';
+
+const server = await startServer(loadConfig(process.env), createLogger('warn'), {
+  withoutRateLimit: process.argv.includes('--without-rate-limit'),
+});
+process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/env.ts';
+import { buildFerretdb } from '../src/infra/ferretdb/build-binary.ts';
+import { findFerretdb } from '../src/infra/ferretdb/find-binary.ts';
+import { startEmbeddedFerretdb } from '../src/infra/ferretdb/launch.ts';
+import { freePort } from '../src/infra/free-port.ts';
+import { createLogger } from '../src/infra/logger.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { startRedisServer } from '../test/helpers/redis-server.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** FerretDB (or MONGODB_URI), a fresh redis-server, a keys directory, and a runtime for fixtures. */
+export async function startServices() {
+  const logger = createLogger('warn');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'appkeys-bench-'));
+  const redis = await startRedisServer();
+  let mongodbUri = process.env.MONGODB_URI;
+  let stopDatabase = async () => undefined as void;
+  if (!mongodbUri) {
+    const binary = (await findFerretdb(undefined)) ?? (await buildFerretdb(logger));
+    const database = await startEmbeddedFerretdb({ binary, dataDir: path.join(dir, 'data'), logger });
+    mongodbUri = database.uri;
+    stopDatabase = database.stop;
+  }
+  const env = {
+    MONGODB_URI: mongodbUri,
+    REDIS_URL: redis.url,
+    KEYS_DIR: path.join(dir, 'keys'),
+    LOG_LEVEL: 'warn',
+  };
+  const runtime: Runtime = await openRuntime(loadConfig(env), logger);
+  const children: ChildProcess[] = [];
+
+  /** Starts a process that prints {"port": N} when ready. */
+  async function spawnJson(script: string, extraEnv: Record<string, string>, args: string[] = []) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    });
+    return `http://127.0.0.1:${port}`;
+  }
+
+  return {
+    env,
+    runtime,
+    redis,
+    /** A server process; instances that must accept each other's tokens share `issuer`. */
+    server: (options: { withoutRateLimit?: boolean; issuer?: string } = {}) =>
+      spawnJson(
+        'bench/server-process.ts',
+        options.issuer ? { ISSUER: options.issuer } : {},
+        options.withoutRateLimit ? ['--without-rate-limit'] : [],
+      ),
+    memoryProvider: () => spawnJson('bench/memory-provider-process.ts', {}),
+    async stop() {
+      for (const child of children) child.kill('SIGTERM');
+      await runtime.close();
+      await redis.stop();
+      await stopDatabase();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof startServices>>;
