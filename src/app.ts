@@ -21,6 +21,8 @@ import { completeTokenResponse } from './oauth/token-response.ts';
 export type AppDeps = {
   provider: Provider;
   admin: Router;
+  /** The sign-in pages. */
+  interactions: Router;
   authenticate: { provider: Provider; repos: Repositories };
   onTokenIssued: (clientId: string, grant: string) => void;
   /** Absent only in the limiter-overhead benchmark. */
@@ -42,6 +44,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(requestLog(logger));
   provider.use(pathAliases);
   provider.use(health.routes());
+  provider.use(deps.interactions.routes());
   provider.use(metricsRoute(deps.metrics.registry).routes());
   provider.use(underPrefix('/v2', renderErrors(logger)));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));

@@ -12,6 +12,8 @@ import { createModels, ensureModelIndexes } from './infra/mongo/models.ts';
 import { createRepositories } from './infra/mongo/repositories.ts';
 import { ensureAdapterIndexes } from './oauth/adapter.ts';
 import { createRedis } from './infra/redis.ts';
+import { passwords } from './infra/passwords.ts';
+import { createSecretBox } from './infra/secret-box.ts';
 import type { Redis } from 'ioredis';
 import { createLimiter, type Limiter, type LimiterDeps } from './limiter/limiter.ts';
 import { loadOwnerLimits } from './limiter/load-limits.ts';
@@ -62,6 +64,8 @@ export async function openRuntime(
       secrets,
       clock: () => new Date(),
       newId: randomUUID,
+      passwords,
+      secretBox: createSecretBox(deriveKey(serverSecret, 'secret-box')),
       onLimitsChanged: (owner) => limiter.publish(owner),
     });
     return {

@@ -13,6 +13,9 @@ import { createLastUsedTracker } from './oauth/last-used.ts';
 import { createProvider } from './oauth/provider.ts';
 import { openRuntime } from './runtime.ts';
 import { createMetrics } from './infra/metrics.ts';
+import { interactionRoutes } from './http/interactions/routes.ts';
+import { createRenderer } from './http/interactions/render.ts';
+import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
@@ -64,6 +67,14 @@ export async function startServer(
     const app = assembleApp({
       provider,
       admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter }),
+      interactions: interactionRoutes({
+        provider,
+        users: runtime.domain.users,
+        render: createRenderer(),
+        throttle: createSignInThrottle(runtime.redis),
+        csrfKey: deriveKey(runtime.serverSecret, 'csrf'),
+        logger,
+      }),
       authenticate: { provider, repos: runtime.repos },
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       metrics,

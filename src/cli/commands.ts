@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Domain } from '../domain/index.ts';
-import type { OwnerRef } from '../domain/types.ts';
+import type { OwnerRef, Role } from '../domain/types.ts';
+import { presentMembership } from '../http/routes/members.ts';
 import { presentKey, presentOrganization, presentStore, withWarnings } from '../http/presenters.ts';
 import { name, rateLimit, reservedRateLimit } from '../http/schemas.ts';
 
@@ -25,6 +26,37 @@ const owner = z
  * error), and what it does with the domain. The result is printed as JSON on stdout.
  */
 export const commands = {
+  'user create': {
+    flags: { email: { type: 'string' }, password: { type: 'string' }, operator: { type: 'boolean' } },
+    schema: z.object({
+      email: z.email(),
+      password: z.string().min(8, 'must be at least 8 characters'),
+      operator: z.boolean().optional(),
+    }),
+    run: async (domain: Domain, v: { email: string; password: string; operator?: boolean }) => {
+      const user = await domain.users.create(cli, v);
+      return { data: { id: user.id, type: 'user', email: user.email, operator: user.operator } };
+    },
+  },
+  'member add': {
+    flags: {
+      org: { type: 'string' },
+      store: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+    },
+    schema: z
+      .object({ email: z.email(), role: z.enum(['org_admin', 'store_owner', 'store_admin', 'store_member']) })
+      .and(
+        z
+          .object({ org: z.string().optional(), store: z.string().optional() })
+          .pipe(owner)
+          .transform((ref) => ({ ref })),
+      ),
+    run: async (domain: Domain, v: { email: string; role: Role; ref: OwnerRef }) => ({
+      data: presentMembership(await domain.memberships.add(cli, v.ref, { email: v.email, role: v.role })),
+    }),
+  },
   'org create': {
     flags: { name: { type: 'string' }, 'rate-limit': { type: 'string' } },
     schema: z.object({ name, 'rate-limit': integer.pipe(rateLimit) }),

@@ -1,11 +1,27 @@
-import type { ActorRef, OwnerRef } from './types.ts';
+import type { ActorRef, OwnerRef, Role } from './types.ts';
+
+/** A user's membership as permissions see it. */
+export type MembershipGrant = {
+  owner: OwnerRef;
+  organizationId: string;
+  role: Role;
+  manageApplicationKeys: boolean;
+};
 
 /** Who makes a request, as far as permissions care. */
 export type Actor =
   | { kind: 'cli' }
   | { kind: 'application_key'; keyId: string; owner: OwnerRef; organizationId: string }
   /** An implicit (storefront) token: it may be rate-limited and introspected, nothing more. */
-  | { kind: 'storefront'; keyId: string; owner: OwnerRef; organizationId: string };
+  | { kind: 'storefront'; keyId: string; owner: OwnerRef; organizationId: string }
+  /** A signed-in person, with the memberships and second factor read fresh for this request. */
+  | {
+      kind: 'user';
+      userId: string;
+      operator: boolean;
+      totpEnrolled: boolean;
+      memberships: MembershipGrant[];
+    };
 
 export function actorRef(actor: Actor): ActorRef {
   switch (actor.kind) {
@@ -14,5 +30,7 @@ export function actorRef(actor: Actor): ActorRef {
     case 'application_key':
     case 'storefront':
       return { type: 'application_key', id: actor.keyId };
+    case 'user':
+      return { type: 'user', id: actor.userId };
   }
 }

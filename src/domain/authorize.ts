@@ -9,6 +9,11 @@ const describeTarget = (target?: Target) =>
 export function authorize(actor: Actor, action: Action, target?: Target): void {
   const decision = decide(actor, action, target);
   if (decision === 'not_found') throw new AppError('not_found', `No ${describeTarget(target)}.`);
+  if (decision === 'two_factor_required')
+    throw new AppError(
+      'forbidden',
+      `The ${describeTarget(target)} requires a second factor for key managers: enrol TOTP with POST /v2/me/totp first.`,
+    );
   if (decision === 'forbidden')
     throw new AppError('forbidden', `Not allowed: ${action.replace('.', ' ')} on ${describeTarget(target)}.`);
 }

@@ -8,6 +8,13 @@ export type DomainDeps = {
   leases: Leases;
   secrets: Secrets;
   clock: () => Date;
+  /** Password hashing (argon2id in infra). */
+  passwords: {
+    hash(password: string): Promise<string>;
+    verify(hash: string, password: string): Promise<boolean>;
+  };
+  /** Authenticated encryption of small secrets at rest (TOTP secrets). */
+  secretBox: { seal(plain: Buffer): string; open(sealed: string): Buffer };
   newId: () => string;
   /** Called, still under the owner's lease, after its limits or reservations changed (the limiter listens here). Must not throw. */
   onLimitsChanged?: (owner: OwnerRef) => Promise<void>;

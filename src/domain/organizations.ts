@@ -8,7 +8,7 @@ import { limitConflict, poolWarnings, sumReserved } from './reservations.ts';
 import type { Organization, OwnerRef, Page, Store } from './types.ts';
 
 export type OwnerInput = { name: string; rateLimit: number };
-export type OwnerChanges = Partial<OwnerInput>;
+export type OwnerChanges = Partial<OwnerInput> & { requireTwoFactorForKeyManagers?: boolean };
 
 const organizationTarget = (organization: Organization): Target => ({
   owner: { type: 'organization', id: organization.id },
@@ -17,6 +17,7 @@ const organizationTarget = (organization: Organization): Target => ({
 const storeTarget = (store: Store): Target => ({
   owner: { type: 'store', id: store.id },
   organizationId: store.organizationId,
+  requireTwoFactorForKeyManagers: store.requireTwoFactorForKeyManagers,
 });
 
 /** Organizations and their stores. Changing a rate_limit runs under the owner's reservation lease. */
@@ -47,7 +48,7 @@ export function createOrganizations(deps: DomainDeps) {
     actor: Actor,
     owner: OwnerRef,
     target: Target,
-    current: OwnerInput,
+    current: OwnerInput & { requireTwoFactorForKeyManagers?: boolean },
     changes: OwnerChanges,
     write: (fields: OwnerChanges, at: Date) => Promise<void>,
   ): Promise<string[]> {
@@ -68,13 +69,22 @@ export function createOrganizations(deps: DomainDeps) {
         await deps.onLimitsChanged?.(owner);
         return poolWarnings(rateLimit, reserved);
       });
-    } else if (changes.name !== undefined) {
+    } else if (changes.name !== undefined || changes.requireTwoFactorForKeyManagers !== undefined) {
       // under the lease too: FerretDB v1 writes whole documents, so concurrent updates must not overlap
-      await leases.run(limitsLease(owner), () => write({ name: changes.name }, now));
+      const { rateLimit: _unchanged, ...plain } = changes;
+      await leases.run(limitsLease(owner), () => write(plain, now));
     }
     const changed = diff(
-      { name: current.name, rate_limit: current.rateLimit },
-      { name: changes.name, rate_limit: changes.rateLimit },
+      {
+        name: current.name,
+        rate_limit: current.rateLimit,
+        require_2fa_for_key_managers: current.requireTwoFactorForKeyManagers,
+      },
+      {
+        name: changes.name,
+        rate_limit: changes.rateLimit,
+        require_2fa_for_key_managers: changes.requireTwoFactorForKeyManagers,
+      },
     );
     if (Object.keys(changed).length)
       await audit.record(
@@ -119,7 +129,14 @@ export function createOrganizations(deps: DomainDeps) {
     async createStore(actor: Actor, organizationId: string, input: OwnerInput): Promise<Store> {
       await findOrganization(actor, organizationId, 'store.create');
       const now = clock();
-      const store: Store = { id: deps.newId(), organizationId, ...input, createdAt: now, updatedAt: now };
+      const store: Store = {
+        id: deps.newId(),
+        organizationId,
+        ...input,
+        requireTwoFactorForKeyManagers: false,
+        createdAt: now,
+        updatedAt: now,
+      };
       await repos.stores.insert(store);
       await audit.record(actor, storeTarget(store), 'store.created', { type: 'store', id: store.id });
       return store;

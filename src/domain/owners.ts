@@ -19,5 +19,11 @@ export async function resolveOwner(repos: Repositories, owner: OwnerRef): Promis
   }
   const store = await repos.stores.findById(owner.id);
   if (!store) throw new AppError('not_found', `No store ${owner.id}.`);
-  return { owner, organizationId: store.organizationId, name: store.name, rateLimit: store.rateLimit };
+  return {
+    owner,
+    organizationId: store.organizationId,
+    name: store.name,
+    rateLimit: store.rateLimit,
+    requireTwoFactorForKeyManagers: store.requireTwoFactorForKeyManagers,
+  };
 }

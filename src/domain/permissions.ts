@@ -1,7 +1,7 @@
-import type { Actor } from './actors.ts';
+import type { Actor, MembershipGrant } from './actors.ts';
 import type { OwnerRef } from './types.ts';
 
-/** What a request wants to do. `*.set_rate_limit` and `organization.create` are for operators only. */
+/** What a request wants to do. */
 export type Action =
   | 'organization.create'
   | 'resource_server.create'
@@ -14,13 +14,23 @@ export type Action =
   | 'store.set_rate_limit'
   | 'keys.manage'
   | 'audit.read'
-  | 'rate_limit.read';
+  | 'rate_limit.read'
+  | 'members.read'
+  /** Add or remove a member whose role is not store_owner. */
+  | 'members.manage'
+  /** Add or remove a store_owner. */
+  | 'members.manage_owner'
+  /** Grant or revoke manage_application_keys. */
+  | 'permissions.grant';
 
 /** The thing acted on: an organization or a store, with the organization it belongs to. */
-export type Target = { owner: OwnerRef; organizationId: string };
+export type Target = { owner: OwnerRef; organizationId: string; requireTwoFactorForKeyManagers?: boolean };
 
-/** `not_found` when the target is outside the actor's reach (the API answers 404, not 403). */
-export type Decision = 'allowed' | 'forbidden' | 'not_found';
+/**
+ * `not_found`: the target is outside the actor's reach (the API answers 404, not 403).
+ * `two_factor_required`: allowed but for the store's second-factor policy (403 saying so).
+ */
+export type Decision = 'allowed' | 'forbidden' | 'not_found' | 'two_factor_required';
 
 const operatorOnly = new Set<Action>([
   'organization.create',
@@ -29,32 +39,93 @@ const operatorOnly = new Set<Action>([
   'store.set_rate_limit',
 ]);
 
-/** Store keys act as Store Admin of their store: everything but the organization and limits. */
-const storeAdminActions = new Set<Action>([
-  'store.read',
-  'store.update',
-  'keys.manage',
-  'audit.read',
-  'rate_limit.read',
-]);
+/** What each store role may do in its store (DESIGN.md section 2). */
+const storeRoleActions: Record<'store_owner' | 'store_admin', Set<Action>> = {
+  store_owner: new Set<Action>([
+    'store.read',
+    'store.update',
+    'keys.manage',
+    'audit.read',
+    'rate_limit.read',
+    'members.read',
+    'members.manage',
+    'members.manage_owner',
+    'permissions.grant',
+  ]),
+  store_admin: new Set<Action>([
+    'store.read',
+    'store.update',
+    'keys.manage',
+    'audit.read',
+    'rate_limit.read',
+    'members.read',
+    'members.manage',
+  ]),
+};
 
-function reaches(actor: Actor, target: Target | undefined): boolean {
-  if (actor.kind === 'cli') return true;
-  if (!target) return false;
-  if (actor.owner.type === 'organization') return target.organizationId === actor.organizationId;
-  return target.owner.type === 'store' && target.owner.id === actor.owner.id;
+/** Org Admin (an org_admin member or an organization key): everything in the organization but operator actions and grants. */
+function orgAdminDecision(action: Action): Decision {
+  return operatorOnly.has(action) || action === 'permissions.grant' ? 'forbidden' : 'allowed';
+}
+
+function storeRoleDecision(membership: MembershipGrant, action: Action): Decision {
+  if (membership.role === 'store_owner' || membership.role === 'store_admin')
+    return storeRoleActions[membership.role].has(action) ? 'allowed' : 'forbidden';
+  // store_member: with manage_application_keys it manages the store's keys, and nothing more
+  return action === 'keys.manage' && membership.manageApplicationKeys ? 'allowed' : 'forbidden';
+}
+
+function userDecision(
+  actor: Extract<Actor, { kind: 'user' }>,
+  action: Action,
+  target: Target | undefined,
+): Decision {
+  if (actor.operator) return action === 'permissions.grant' ? 'forbidden' : 'allowed';
+  if (action === 'organization.create' || action === 'resource_server.create') return 'forbidden';
+  if (!target) return 'not_found';
+  const orgAdmin = actor.memberships.some(
+    (m) => m.role === 'org_admin' && m.owner.type === 'organization' && m.owner.id === target.organizationId,
+  );
+  if (orgAdmin) return orgAdminDecision(action);
+  const storeMembership =
+    target.owner.type === 'store'
+      ? actor.memberships.find((m) => m.owner.type === 'store' && m.owner.id === target.owner.id)
+      : undefined;
+  return storeMembership ? storeRoleDecision(storeMembership, action) : 'not_found';
+}
+
+function keyDecision(
+  actor: Extract<Actor, { kind: 'application_key' }>,
+  action: Action,
+  target: Target | undefined,
+): Decision {
+  if (action === 'organization.create' || action === 'resource_server.create') return 'forbidden';
+  if (!target) return 'not_found';
+  if (actor.owner.type === 'organization')
+    return target.organizationId === actor.organizationId ? orgAdminDecision(action) : 'not_found';
+  // a store key acts as Store Admin of its store
+  if (target.owner.type !== 'store' || target.owner.id !== actor.owner.id) return 'not_found';
+  return storeRoleActions.store_admin.has(action) ? 'allowed' : 'forbidden';
 }
 
 /**
- * DESIGN.md section 2 as a pure function. Organization keys act as Org Admin over the organization
- * and all its stores; store keys as Store Admin of their store; storefront tokens as nobody.
+ * DESIGN.md section 2 as a pure function. Operators may do everything but grant permissions;
+ * Org Admins (members or organization keys) everything in their organization but operator
+ * actions and grants; store owners, admins (and store keys) and members what their role allows in
+ * their store; storefront tokens nothing. A store requiring a second factor for key managers
+ * refuses key management to users without one.
  */
 export function decide(actor: Actor, action: Action, target?: Target): Decision {
   if (actor.kind === 'cli') return 'allowed';
   if (actor.kind === 'storefront') return 'forbidden';
-  if (action === 'organization.create' || action === 'resource_server.create') return 'forbidden';
-  if (!reaches(actor, target)) return 'not_found';
-  if (operatorOnly.has(action)) return 'forbidden';
-  if (actor.owner.type === 'organization') return 'allowed';
-  return storeAdminActions.has(action) ? 'allowed' : 'forbidden';
+  if (actor.kind === 'application_key') return keyDecision(actor, action, target);
+  const decision = userDecision(actor, action, target);
+  if (
+    decision === 'allowed' &&
+    action === 'keys.manage' &&
+    target?.requireTwoFactorForKeyManagers &&
+    !actor.totpEnrolled
+  )
+    return 'two_factor_required';
+  return decision;
 }

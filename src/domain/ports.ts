@@ -1,4 +1,6 @@
 import type {
+  Membership,
+  User,
   ApplicationKey,
   AuditEvent,
   Organization,
@@ -20,7 +22,30 @@ export type Repositories = {
     insert(store: Store): Promise<void>;
     findById(id: string): Promise<Store | undefined>;
     listByOrganization(organizationId: string, page: Page): Promise<Paged<Store>>;
-    update(id: string, fields: Partial<Pick<Store, 'name' | 'rateLimit'>>, at: Date): Promise<void>;
+    update(
+      id: string,
+      fields: Partial<Pick<Store, 'name' | 'rateLimit' | 'requireTwoFactorForKeyManagers'>>,
+      at: Date,
+    ): Promise<void>;
+  };
+  users: {
+    /** Throws DuplicateNameError when the email (case-insensitive) is taken. */
+    insert(user: User): Promise<void>;
+    findById(id: string): Promise<User | undefined>;
+    findByEmail(email: string): Promise<User | undefined>;
+    update(
+      id: string,
+      fields: Partial<Pick<User, 'totpSecret' | 'totpEnrolled' | 'totpLastStep' | 'passwordHash'>>,
+    ): Promise<void>;
+  };
+  memberships: {
+    /** Throws DuplicateNameError when the user is already a member of the owner. */
+    insert(membership: Membership): Promise<void>;
+    find(owner: OwnerRef, userId: string): Promise<Membership | undefined>;
+    listByOwner(owner: OwnerRef, page: Page): Promise<Paged<Membership>>;
+    listByUser(userId: string): Promise<Membership[]>;
+    setPermissions(id: string, permissions: Membership['permissions']): Promise<void>;
+    remove(id: string): Promise<void>;
   };
   applicationKeys: {
     /** Throws DuplicateNameError when the owner already has a key of that name. */

@@ -10,7 +10,38 @@ export type Organization = {
   updatedAt: Date;
 };
 
-export type Store = Organization & { organizationId: string };
+export type Store = Organization & {
+  organizationId: string;
+  /** When set, users without a second factor may not manage this store's keys. */
+  requireTwoFactorForKeyManagers: boolean;
+};
+
+export type Role = 'org_admin' | 'store_owner' | 'store_admin' | 'store_member';
+export const STORE_ROLES = ['store_owner', 'store_admin', 'store_member'] as const;
+
+export type User = {
+  id: string;
+  email: string;
+  passwordHash: string;
+  operator: boolean;
+  /** The TOTP secret, encrypted; `totpEnrolled` once a code confirmed it. */
+  totpSecret: string | null;
+  totpEnrolled: boolean;
+  /** The last TOTP time step used, so a code works once. */
+  totpLastStep: number;
+  createdAt: Date;
+};
+
+export type Membership = {
+  id: string;
+  userId: string;
+  email: string;
+  owner: OwnerRef;
+  organizationId: string;
+  role: Role;
+  permissions: { manageApplicationKeys: boolean };
+  createdAt: Date;
+};
 
 /** Who did something: a person, an application key, or the operator CLI. */
 export type ActorRef = { type: 'user' | 'application_key' | 'cli'; id: string | null };
@@ -49,7 +80,11 @@ export type AuditAction =
   | 'application_key.updated'
   | 'application_key.secret_rotated'
   | 'application_key.deleted'
-  | 'resource_server.created';
+  | 'resource_server.created'
+  | 'member.added'
+  | 'member.removed'
+  | 'permission.granted'
+  | 'permission.revoked';
 
 export type AuditEvent = {
   id: string;

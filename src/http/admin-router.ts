@@ -4,6 +4,8 @@ import type { Limiter } from '../limiter/limiter.ts';
 import { applicationKeyRoutes } from './routes/application-keys.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { ownerViewRoutes } from './routes/owner-views.ts';
+import { memberRoutes } from './routes/members.ts';
+import { meRoutes } from './routes/me.ts';
 
 /** The admin API under /v2 (authentication and rate limiting run before it, see app.ts). */
 export function adminRouter(deps: { domain: Domain; limiter: Limiter }): Router {
@@ -11,5 +13,7 @@ export function adminRouter(deps: { domain: Domain; limiter: Limiter }): Router 
   organizationRoutes(router, deps.domain);
   applicationKeyRoutes(router, deps.domain);
   ownerViewRoutes(router, deps.domain, deps.limiter);
+  memberRoutes(router, deps.domain);
+  meRoutes(router, deps.domain);
   return router;
 }

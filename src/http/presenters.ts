@@ -21,6 +21,7 @@ export function presentStore(store: Store) {
     organization_id: store.organizationId,
     name: store.name,
     rate_limit: store.rateLimit,
+    require_2fa_for_key_managers: store.requireTwoFactorForKeyManagers,
     meta: { timestamps: { created_at: iso(store.createdAt), updated_at: iso(store.updatedAt) } },
   };
 }

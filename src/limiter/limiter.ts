@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OwnerRef } from '../domain/types.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Decision, OwnerLimits } from './gcra.ts';
 import { limitsFrom, ownerKey } from './limits.ts';
@@ -94,6 +95,7 @@ export function createLimiter(deps: LimiterDeps) {
           deps.onDecision?.(owner, decision, 'redis', (performance.now() - started) / 1000);
           return decision;
         } catch (error) {
+          if (error instanceof AppError) throw error; // e.g. the owner does not exist
           if (!outage) {
             outage = true;
             deps.logger.warn(

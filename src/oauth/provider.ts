@@ -5,6 +5,8 @@ import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { ADMIN_SCOPE, EXTRA_METADATA, STOREFRONT_SCOPE } from './client-metadata.ts';
 import { features } from './configuration/features.ts';
+import { allowConsoleLoopbackRedirects, consoleClient } from './console-client.ts';
+import { createFindAccount } from './find-account.ts';
 import { renderError } from './configuration/render-error.ts';
 import { ttlConfiguration } from './configuration/ttl.ts';
 import { registerImplicitGrant } from './grants/implicit.ts';
@@ -40,15 +42,17 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraClientMetadata: { properties: [EXTRA_METADATA] },
     extraTokenClaims,
     clientBasedCORS,
-    clients: [],
+    clients: [consoleClient(deps.issuer)],
     // our only signing keys are ES256 (see config/signing-keys.ts)
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: [], response_types: [] },
     ttl: ttlConfiguration(deps.accessTokenTtl),
     renderError,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: async () => undefined,
+    findAccount: createFindAccount(deps.repos),
+    claims: { openid: ['sub'], email: ['email'] },
   });
   useHashedClientSecrets(provider, deps.secrets);
   registerImplicitGrant(provider);
+  allowConsoleLoopbackRedirects(provider);
   return provider;
 }

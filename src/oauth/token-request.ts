@@ -1,19 +1,9 @@
 import * as querystring from 'node:querystring';
 import type { Context, Next } from 'koa';
+import { readForm } from '../http/form-body.ts';
 import { ADMIN_SCOPE, IMPLICIT_GRANT, STOREFRONT_SCOPE } from './client-metadata.ts';
 
 const LIMIT = 56 * 1024; // oidc-provider's own limit for form bodies
-
-async function readForm(ctx: Context): Promise<querystring.ParsedUrlQuery | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > LIMIT) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return querystring.parse(Buffer.concat(chunks).toString('utf8'));
-}
 
 /**
  * Rewrites token requests before oidc-provider reads them: `grant_type=implicit` becomes our
@@ -24,7 +14,7 @@ async function readForm(ctx: Context): Promise<querystring.ParsedUrlQuery | unde
 export async function translateTokenRequest(ctx: Context, next: Next): Promise<void> {
   if (ctx.method !== 'POST' || ctx.path !== '/token' || !ctx.is('application/x-www-form-urlencoded'))
     return next();
-  const form = await readForm(ctx);
+  const form = await readForm(ctx, LIMIT);
   if (!form) {
     ctx.status = 413;
     ctx.body = { error: 'invalid_request', error_description: 'request entity too large' };

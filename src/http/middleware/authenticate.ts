@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Actor } from '../../domain/actors.ts';
 import type { Repositories } from '../../domain/ports.ts';
 import { AppError } from '../../errors.ts';
-import { STOREFRONT_SCOPE } from '../../oauth/client-metadata.ts';
+import { ADMIN_SCOPE, STOREFRONT_SCOPE } from '../../oauth/client-metadata.ts';
 
 const unauthorized = (detail: string) =>
   new AppError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="appkeys"' } });
@@ -18,7 +18,10 @@ export function authenticate(deps: { provider: Provider; repos: Repositories }) 
     const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'));
     if (!match?.[1]) throw unauthorized('Send an access token as Authorization: Bearer <token>.');
     const token = await deps.provider.ClientCredentials.find(match[1]);
-    if (!token?.isValid) throw unauthorized('The access token is invalid, expired or revoked.');
+    if (!token?.isValid) {
+      ctx.state.actor = await userActor(deps, match[1]);
+      return next();
+    }
     const keyId = (token.extra as { application_key_id?: string } | undefined)?.application_key_id;
     const key = keyId ? await deps.repos.applicationKeys.findById(keyId) : undefined;
     if (!key || key.clientId !== token.clientId)
@@ -32,6 +35,30 @@ export function authenticate(deps: { provider: Provider; repos: Repositories }) 
     };
     ctx.state.actor = actor;
     await next();
+  };
+}
+
+/** A person's access token (authorization code flow of appkeys-console): the user with current memberships. */
+async function userActor(deps: { provider: Provider; repos: Repositories }, value: string): Promise<Actor> {
+  const token = await deps.provider.AccessToken.find(value);
+  if (!token?.isValid || !token.accountId)
+    throw unauthorized('The access token is invalid, expired or revoked.');
+  if (!(token.scope ?? '').split(' ').includes(ADMIN_SCOPE))
+    throw new AppError('forbidden', 'The token lacks the admin scope.');
+  const user = await deps.repos.users.findById(token.accountId);
+  if (!user) throw unauthorized('The account of this token no longer exists.');
+  const memberships = await deps.repos.memberships.listByUser(user.id);
+  return {
+    kind: 'user',
+    userId: user.id,
+    operator: user.operator,
+    totpEnrolled: user.totpEnrolled,
+    memberships: memberships.map((m) => ({
+      owner: m.owner,
+      organizationId: m.organizationId,
+      role: m.role,
+      manageApplicationKeys: m.permissions.manageApplicationKeys,
+    })),
   };
 }
 

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { presentOrganization, presentStore, withWarnings } from '../presenters.ts';
@@ -7,6 +8,11 @@ import { envelope, name, pageQuery, rateLimit, toPage } from '../schemas.ts';
 
 const createOwner = envelope({ name, rate_limit: rateLimit });
 const updateOwner = envelope({ name: name.optional(), rate_limit: rateLimit.optional() });
+const updateStore = envelope({
+  name: name.optional(),
+  rate_limit: rateLimit.optional(),
+  require_2fa_for_key_managers: z.boolean().optional(),
+});
 
 /** Organizations and stores: create (operators; stores also org admins), read, rename, set limits. */
 export function organizationRoutes(router: Router, domain: Domain): void {
@@ -62,10 +68,11 @@ export function organizationRoutes(router: Router, domain: Domain): void {
   });
 
   router.patch('/stores/:storeId', async (ctx) => {
-    const { data } = await jsonBody(ctx, updateOwner);
+    const { data } = await jsonBody(ctx, updateStore);
     const { store, warnings } = await organizations.updateStore(actorOf(ctx), ctx.params.storeId ?? '', {
       name: data.name,
       rateLimit: data.rate_limit,
+      requireTwoFactorForKeyManagers: data.require_2fa_for_key_managers,
     });
     ctx.body = { data: presentStore(store), ...withWarnings(warnings) };
   });

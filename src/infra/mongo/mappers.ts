@@ -6,12 +6,12 @@ import type {
   ResourceServer,
   Store,
 } from '../../domain/types.ts';
-import type { ActorRef } from '../../domain/types.ts';
+import type { ActorRef, Membership, Role, User } from '../../domain/types.ts';
 
 /** Lean documents as stored (snake_case), and their domain objects. */
 type Lean<T> = T & { _id?: string | null };
 type OrganizationRow = Lean<{ name: string; rate_limit: number; created_at: Date; updated_at: Date }>;
-type StoreRow = OrganizationRow & { organization_id: string };
+type StoreRow = OrganizationRow & { organization_id: string; require_2fa_for_key_managers?: boolean | null };
 type KeyRow = Lean<{
   owner: { type: string; id: string };
   organization_id: string;
@@ -36,6 +36,7 @@ export const toOrganization = (row: OrganizationRow): Organization => ({
 export const toStore = (row: StoreRow): Store => ({
   ...toOrganization(row),
   organizationId: row.organization_id,
+  requireTwoFactorForKeyManagers: row.require_2fa_for_key_managers ?? false,
 });
 
 export const toApplicationKey = (row: KeyRow, lastUsedAt: Date | null): ApplicationKey => ({
@@ -74,6 +75,11 @@ export const keyFields = {
   allowedOrigins: 'allowed_origins',
   secretHash: 'secret_hash',
   rateLimit: 'rate_limit',
+  requireTwoFactorForKeyManagers: 'require_2fa_for_key_managers',
+  totpSecret: 'totp_secret',
+  totpEnrolled: 'totp_enrolled',
+  totpLastStep: 'totp_last_step',
+  passwordHash: 'password_hash',
 } as const;
 
 export function toStoredFields(
@@ -113,5 +119,48 @@ export const toAuditEvent = (
   action: row.action as AuditEvent['action'],
   target: row.target,
   changes: (row.changes ?? {}) as AuditEvent['changes'],
+  createdAt: row.created_at,
+});
+
+export const toUser = (
+  row: Lean<{
+    email: string;
+    password_hash: string;
+    operator?: boolean | null;
+    totp_secret?: string | null;
+    totp_enrolled?: boolean | null;
+    totp_last_step?: number | null;
+    created_at: Date;
+  }>,
+): User => ({
+  id: String(row._id),
+  email: row.email,
+  passwordHash: row.password_hash,
+  operator: row.operator ?? false,
+  totpSecret: row.totp_secret ?? null,
+  totpEnrolled: row.totp_enrolled ?? false,
+  totpLastStep: row.totp_last_step ?? 0,
+  createdAt: row.created_at,
+});
+
+export const toMembership = (
+  row: Lean<{
+    id: string;
+    user_id: string;
+    email: string;
+    owner: { type: string; id: string };
+    organization_id: string;
+    role: string;
+    manage_application_keys?: boolean | null;
+    created_at: Date;
+  }>,
+): Membership => ({
+  id: row.id,
+  userId: row.user_id,
+  email: row.email,
+  owner: { type: row.owner.type as OwnerType, id: row.owner.id },
+  organizationId: row.organization_id,
+  role: row.role as Role,
+  permissions: { manageApplicationKeys: row.manage_application_keys ?? false },
   createdAt: row.created_at,
 });

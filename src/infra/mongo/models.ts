@@ -43,6 +43,7 @@ const storeSchema = new Schema(
     organization_id: { type: String, required: true, index: true },
     name: { type: String, required: true },
     rate_limit: { type: Number, required: true },
+    require_2fa_for_key_managers: { type: Boolean, default: false },
     ...timestamps,
   },
   { versionKey: false },
@@ -77,6 +78,43 @@ const keyUsageSchema = new Schema(
   { _id: { type: String, required: true }, last_used_at: { type: Date, required: true } },
   { versionKey: false },
 );
+
+const userSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    email: { type: String, required: true },
+    password_hash: { type: String, required: true },
+    operator: { type: Boolean, default: false },
+    totp_secret: { type: String, default: null },
+    totp_enrolled: { type: Boolean, default: false },
+    totp_last_step: { type: Number, default: 0 },
+    created_at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/** Lower-cased email -> user id: an insert here claims an email atomically and finds users by primary key. */
+const userEmailSchema = new Schema(
+  { _id: { type: String, required: true }, user_id: { type: String, required: true } },
+  { versionKey: false },
+);
+
+const membershipSchema = new Schema(
+  {
+    // `${owner.type}:${owner.id}:${user_id}`: one membership per user and owner, found by primary key
+    _id: { type: String, required: true },
+    id: { type: String, required: true },
+    user_id: { type: String, required: true, index: true },
+    email: { type: String, required: true },
+    owner,
+    organization_id: { type: String, required: true },
+    role: { type: String, required: true },
+    manage_application_keys: { type: Boolean, default: false },
+    created_at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+membershipSchema.index({ 'owner.type': 1, 'owner.id': 1 });
 
 const resourceServerSchema = new Schema(
   {
@@ -118,6 +156,9 @@ export function createModels(connection: Connection) {
     ApplicationKey: connection.model('ApplicationKey', applicationKeySchema, 'application_keys'),
     KeyUsage: connection.model('KeyUsage', keyUsageSchema, 'application_key_usage'),
     ResourceServer: connection.model('ResourceServer', resourceServerSchema, 'resource_servers'),
+    User: connection.model('User', userSchema, 'users'),
+    UserEmail: connection.model('UserEmail', userEmailSchema, 'user_emails'),
+    Membership: connection.model('Membership', membershipSchema, 'memberships'),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
   };
 }

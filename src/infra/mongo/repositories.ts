@@ -11,6 +11,8 @@ import {
   toResourceServer,
   toStore,
   toStoredFields,
+  toUser,
+  toMembership,
 } from './mappers.ts';
 import type { Models } from './models.ts';
 
@@ -23,6 +25,7 @@ const isDuplicateKey = (error: unknown) => {
   );
 };
 const ownerFilter = (owner: OwnerRef) => ({ 'owner.type': owner.type, 'owner.id': owner.id });
+const membershipKey = (owner: OwnerRef, userId: string) => `${owner.type}:${owner.id}:${userId}`;
 
 async function insertOrDuplicate(insert: () => Promise<unknown>): Promise<void> {
   try {
@@ -35,7 +38,17 @@ async function insertOrDuplicate(insert: () => Promise<unknown>): Promise<void> 
 
 /** The domain's repositories over mongoose models (lean reads, snake_case documents). */
 export function createRepositories(models: Models, db: mongo.Db): Repositories {
-  const { Organization, Store, ApplicationKey, KeyUsage, ResourceServer, AuditEvent } = models;
+  const {
+    Organization,
+    Store,
+    ApplicationKey,
+    KeyUsage,
+    ResourceServer,
+    AuditEvent,
+    User,
+    UserEmail,
+    Membership,
+  } = models;
 
   async function withUsage(rows: Array<Parameters<typeof toApplicationKey>[0]>) {
     if (!rows.length) return [];
@@ -144,6 +157,78 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
       },
       async touch(id, at) {
         await KeyUsage.replaceOne({ _id: id }, { last_used_at: at }, { upsert: true });
+      },
+    },
+    users: {
+      async insert(user) {
+        // claim the email first: the insert into user_emails (_id = lower-cased email) is atomic
+        await insertOrDuplicate(() => UserEmail.create({ _id: user.email.toLowerCase(), user_id: user.id }));
+        await User.create({
+          _id: user.id,
+          email: user.email,
+          password_hash: user.passwordHash,
+          operator: user.operator,
+          totp_secret: user.totpSecret,
+          totp_enrolled: user.totpEnrolled,
+          totp_last_step: user.totpLastStep,
+          created_at: user.createdAt,
+        });
+      },
+      async findById(id) {
+        const row = await User.findById(id).lean();
+        return row ? toUser(row) : undefined;
+      },
+      async findByEmail(email) {
+        const claim = await UserEmail.findById(email.toLowerCase()).lean();
+        const row = claim ? await User.findById(claim.user_id).lean() : null;
+        return row ? toUser(row) : undefined;
+      },
+      async update(id, fields) {
+        await User.updateOne({ _id: id }, { $set: toStoredFields(fields) });
+      },
+    },
+    memberships: {
+      async insert(m) {
+        await insertOrDuplicate(() =>
+          Membership.create({
+            _id: membershipKey(m.owner, m.userId),
+            id: m.id,
+            user_id: m.userId,
+            email: m.email,
+            owner: m.owner,
+            organization_id: m.organizationId,
+            role: m.role,
+            manage_application_keys: m.permissions.manageApplicationKeys,
+            created_at: m.createdAt,
+          }),
+        );
+      },
+      async find(owner, userId) {
+        const row = await Membership.findById(membershipKey(owner, userId)).lean();
+        return row ? toMembership(row) : undefined;
+      },
+      async listByOwner(owner, page) {
+        const [rows, total] = await Promise.all([
+          Membership.find(ownerFilter(owner))
+            .sort({ created_at: 1, _id: 1 })
+            .skip(page.offset)
+            .limit(page.limit)
+            .lean(),
+          Membership.countDocuments(ownerFilter(owner)),
+        ]);
+        return { items: rows.map(toMembership), total };
+      },
+      async listByUser(userId) {
+        return (await Membership.find({ user_id: userId }).sort({ created_at: 1 }).lean()).map(toMembership);
+      },
+      async setPermissions(id, permissions) {
+        await Membership.updateOne(
+          { id },
+          { $set: { manage_application_keys: permissions.manageApplicationKeys } },
+        );
+      },
+      async remove(id) {
+        await Membership.deleteOne({ id });
       },
     },
     resourceServers: {
