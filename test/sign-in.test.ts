@@ -88,7 +88,7 @@ describe('signing in through the console flow', () => {
     expect((await api.post('/v2/me/totp/verify', { data: { otp: code(5) } })).status).toBe(400);
     expect((await api.post('/v2/me/totp/verify', { data: { otp: code() } })).status).toBe(200);
     expect((await api.get('/v2/me')).body.data.totp_enrolled).toBe(true);
-    const stored = await server.db.collection('users').findOne({ _id: user.id });
+    const stored = await server.db.collection('users').findOne({ _id: user.id as never });
     expect(JSON.stringify(stored)).not.toContain(enrolled.body.data.secret);
 
     const flow = await startConsoleSignIn(server.config.issuer);
