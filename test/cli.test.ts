@@ -152,3 +152,45 @@ describe('the CLI on the embedded database', () => {
     }
   });
 });
+
+describe('the CLI for people', () => {
+  it('creates users (operators too) and adds members, refusing duplicates and unknown emails', async () => {
+    const email = `cli-${Date.now()}@example.com`;
+    const user = await cli('user', 'create', '--email', email, '--password', 'long enough pw', '--operator');
+    expect(user.code).toBe(0);
+    expect(data(user.stdout)).toMatchObject({ type: 'user', email, operator: true });
+    expect(user.stdout).not.toContain('long enough pw');
+    const again = await cli('user', 'create', '--email', email.toUpperCase(), '--password', 'long enough pw');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stderr).errors[0].status).toBe(409);
+
+    const org = data((await cli('org', 'create', '--name', 'People Inc', '--rate-limit', '10')).stdout);
+    const added = await cli('member', 'add', '--org', org.id, '--email', email, '--role', 'org_admin');
+    expect(added.code).toBe(0);
+    expect(data(added.stdout)).toMatchObject({
+      type: 'membership',
+      user_id: data(user.stdout).id,
+      email,
+      role: 'org_admin',
+      owner: { type: 'organization', id: org.id },
+      permissions: { manage_application_keys: false },
+    });
+    const wrongRole = await cli('member', 'add', '--org', org.id, '--email', email, '--role', 'store_owner');
+    expect(wrongRole.code).toBe(1);
+    const nobody = await cli(
+      'member',
+      'add',
+      '--org',
+      org.id,
+      '--email',
+      'nobody@example.com',
+      '--role',
+      'org_admin',
+    );
+    expect(nobody.code).toBe(1);
+    expect(JSON.parse(nobody.stderr).errors[0].status).toBe(404);
+    expect(
+      (await cli('user', 'create', '--email', 'not-an-email', '--password', 'long enough pw')).code,
+    ).toBe(2);
+  });
+});
