@@ -6,6 +6,7 @@ import { adminClient, fixtures } from './helpers/fixtures.ts';
 import { spawnServer, type SpawnedServer } from './helpers/spawn-server.ts';
 import { startRedisServer, type RedisServer } from './helpers/redis-server.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
+import { signIn } from './helpers/sign-in.ts';
 
 type Api = ReturnType<typeof adminClient>;
 
@@ -111,6 +112,28 @@ describe('one instance, in-process limiter', () => {
     expect(result.responses.filter((r) => r.status === 403).length).toBeGreaterThanOrEqual(8);
     expect(result.refused).toBeGreaterThanOrEqual(1);
     expect(result.responses[0]!.headers.get('ratelimit-policy')).toBe('"key";q=2;w=1, "shared";q=8;w=1');
+  });
+
+  it("charges people's requests to the shared pool of the owner they act on", async () => {
+    const { store, path } = await storeWithKeys(f, 10, 4);
+    const email = `limited-${Date.now()}@example.com`;
+    await server.runtime.domain.users.create({ kind: 'cli' }, { email, password: 'correct horse battery' });
+    await server.runtime.domain.memberships.add(
+      { kind: 'cli' },
+      { type: 'store', id: store.id },
+      { email, role: 'store_admin' },
+    );
+    const api = adminClient(
+      server.url,
+      (await signIn(server.config.issuer, email, 'correct horse battery')).access_token,
+    );
+    const response = await api.get(path);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('ratelimit-policy')).toBe('"shared";q=6;w=1');
+    expect(response.headers.get('ratelimit')).toMatch(/^"shared";r=5;t=1$/);
+    const result = await burst([api], path, 12);
+    expect(result.refused).toBeGreaterThanOrEqual(1);
+    expect((await api.get('/v2/me')).headers.get('ratelimit')).toBeNull();
   });
 
   it('counts decisions per owner and pool in /metrics', async () => {

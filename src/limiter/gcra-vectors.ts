@@ -72,6 +72,14 @@ export const vectors: Vector[] = [
     ],
   },
   {
+    name: 'remaining counts whole requests despite the TAT being rounded to a microsecond',
+    limits: { limit: 6, reservations: {} },
+    steps: [
+      { at: 0, key: 'a', expect: { allowed: true, pool: 'shared', remaining: 5 } },
+      { at: 0, key: 'a', expect: { allowed: true, pool: 'shared', remaining: 4 } },
+    ],
+  },
+  {
     name: 'a rate that does not divide a second refills at its interval',
     limits: { limit: 3, reservations: {} },
     steps: [

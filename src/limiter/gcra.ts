@@ -8,7 +8,8 @@
  * Two buckets per request: the key's reservation (rate = reserved_rate_limit) first, then the
  * owner's shared pool (rate = rate_limit - sum of reservations). This file is the reference;
  * redis-script.ts runs the same arithmetic in Lua, and both are tested with the same vectors.
- * Times are integer microseconds.
+ * Times are integer microseconds; the TAT is rounded to one, so `remaining` allows half a
+ * microsecond of rounding.
  */
 export const TAU_US = 1_000_000;
 
@@ -35,7 +36,7 @@ export function tryBucket(
   return {
     ok: true,
     tat: next,
-    remaining: Math.floor((TAU_US - (next - now)) / interval),
+    remaining: Math.floor((TAU_US - (next - now) + 0.5) / interval),
     resetUs: next - now,
   };
 }

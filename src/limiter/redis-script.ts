@@ -43,7 +43,7 @@ for _, bucket in ipairs(buckets) do
     local waitUs = nextTat - TAU - now
     if waitUs <= 0 then
       redis.call('SET', bucket[1], nextTat, 'PX', math.ceil((nextTat - now) / 1000) + 1000)
-      return {1, bucket[3], math.floor((TAU - (nextTat - now)) / interval), nextTat - now, 0, keyQuota, sharedQuota}
+      return {1, bucket[3], math.floor((TAU - (nextTat - now) + 0.5) / interval), nextTat - now, 0, keyQuota, sharedQuota}
     end
     if not wait or waitUs < wait then wait = waitUs end
   end
