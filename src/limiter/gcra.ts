@@ -8,8 +8,9 @@
  * Two buckets per request: the key's reservation (rate = reserved_rate_limit) first, then the
  * owner's shared pool (rate = rate_limit - sum of reservations). This file is the reference;
  * redis-script.ts runs the same arithmetic in Lua, and both are tested with the same vectors.
- * Times are integer microseconds; the TAT is rounded to one, so `remaining` allows half a
- * microsecond of rounding.
+ * Times are integer microseconds, and so is the emission interval (1 s / rate, rounded down: at
+ * most one part in 1e6/rate more than the rate, and no rounding that accumulates), so both
+ * implementations compute exactly the same integers.
  */
 export const TAU_US = 1_000_000;
 
@@ -21,6 +22,9 @@ export type OwnerLimits = { limit: number; reserved: number; reservations: Reado
 export type BucketResult =
   { ok: true; tat: number; remaining: number; resetUs: number } | { ok: false; waitUs: number };
 
+/** T = 1 s / rate in whole microseconds (at least 1). */
+export const emissionInterval = (rate: number) => Math.max(1, Math.floor(TAU_US / rate));
+
 /** One bucket: whether `cost` fits now, and the new TAT when it does. */
 export function tryBucket(
   storedTat: number | undefined,
@@ -28,15 +32,15 @@ export function tryBucket(
   rate: number,
   cost: number,
 ): BucketResult {
-  const interval = TAU_US / rate;
+  const interval = emissionInterval(rate);
   const tat = Math.max(storedTat ?? now, now);
-  const next = Math.floor(tat + cost * interval + 0.5);
+  const next = tat + cost * interval;
   const waitUs = next - TAU_US - now;
   if (waitUs > 0) return { ok: false, waitUs };
   return {
     ok: true,
     tat: next,
-    remaining: Math.floor((TAU_US - (next - now) + 0.5) / interval),
+    remaining: Math.floor((TAU_US - (next - now)) / interval),
     resetUs: next - now,
   };
 }
@@ -119,5 +123,5 @@ export function decide(
 /** How much of a bucket is in use now (0 .. rate), for the rate-limit view. */
 export function usage(storedTat: number | undefined, now: number, rate: number): number {
   if (rate <= 0 || storedTat === undefined || storedTat <= now) return 0;
-  return Math.min(rate, Math.ceil((storedTat - now) / (TAU_US / rate)));
+  return Math.min(rate, Math.ceil((storedTat - now) / emissionInterval(rate)));
 }

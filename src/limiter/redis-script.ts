@@ -26,7 +26,7 @@ if ARGV[3] == 'peek' then
   local function used(key, rate)
     local tat = tonumber(redis.call('GET', key))
     if rate <= 0 or not tat or tat <= now then return 0 end
-    return math.min(rate, math.ceil((tat - now) / (TAU / rate)))
+    return math.min(rate, math.ceil((tat - now) / math.max(1, math.floor(TAU / rate))))
   end
   return {1, 0, used(KEYS[2], keyQuota), used(KEYS[3], sharedQuota), 0, keyQuota, sharedQuota}
 end
@@ -36,14 +36,14 @@ local buckets = {{KEYS[2], keyQuota, 1}, {KEYS[3], sharedQuota, 2}}
 for _, bucket in ipairs(buckets) do
   local rate = bucket[2]
   if rate > 0 then
-    local interval = TAU / rate
+    local interval = math.max(1, math.floor(TAU / rate))
     local tat = tonumber(redis.call('GET', bucket[1])) or now
     if tat < now then tat = now end
-    local nextTat = math.floor(tat + cost * interval + 0.5)
+    local nextTat = tat + cost * interval
     local waitUs = nextTat - TAU - now
     if waitUs <= 0 then
       redis.call('SET', bucket[1], nextTat, 'PX', math.ceil((nextTat - now) / 1000) + 1000)
-      return {1, bucket[3], math.floor((TAU - (nextTat - now) + 0.5) / interval), nextTat - now, 0, keyQuota, sharedQuota}
+      return {1, bucket[3], math.floor((TAU - (nextTat - now)) / interval), nextTat - now, 0, keyQuota, sharedQuota}
     end
     if not wait or waitUs < wait then wait = waitUs end
   end
