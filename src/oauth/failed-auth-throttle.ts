@@ -1,11 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { counterLimiter as limiter } from '../infra/counter-limiter.ts';
 
 /** Paths where clients authenticate with their secret. */
 const AUTHENTICATED_PATHS = new Set(['/token', '/token/introspection', '/token/revocation']);
@@ -16,25 +12,6 @@ function basicClientId(ctx: Context): string | undefined {
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon > 0 ? decodeURIComponent(decoded.slice(0, colon)) : undefined;
-}
-
-function limiter(
-  redis: Redis | undefined,
-  keyPrefix: string,
-  points: number,
-  duration: number,
-): RateLimiterAbstract {
-  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-  return redis
-    ? new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix,
-        points,
-        duration,
-        insuranceLimiter: memory,
-        rejectIfRedisNotReady: true,
-      })
-    : memory;
 }
 
 /**

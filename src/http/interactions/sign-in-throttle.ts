@@ -1,29 +1,6 @@
 import type { Redis } from 'ioredis';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
-
-function limiter(
-  redis: Redis | undefined,
-  keyPrefix: string,
-  points: number,
-  duration: number,
-): RateLimiterAbstract {
-  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-  return redis
-    ? new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix,
-        points,
-        duration,
-        insuranceLimiter: memory,
-        rejectIfRedisNotReady: true,
-      })
-    : memory;
-}
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { counterLimiter as limiter } from '../../infra/counter-limiter.ts';
 
 /**
  * Slows down password guessing (rate-limiter-flexible): failed sign-ins are counted per address
