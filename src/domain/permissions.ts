@@ -39,28 +39,21 @@ const operatorOnly = new Set<Action>([
   'store.set_rate_limit',
 ]);
 
-/** What each store role may do in its store (DESIGN.md section 2). */
+/** What a store admin (or store key) may do in its store (DESIGN.md section 2). */
+const storeAdminActions: Action[] = [
+  'store.read',
+  'store.update',
+  'keys.manage',
+  'audit.read',
+  'rate_limit.read',
+  'members.read',
+  'members.manage',
+];
+
+/** What each store role may do in its store: an owner may also manage owners and grant permissions. */
 const storeRoleActions: Record<'store_owner' | 'store_admin', Set<Action>> = {
-  store_owner: new Set<Action>([
-    'store.read',
-    'store.update',
-    'keys.manage',
-    'audit.read',
-    'rate_limit.read',
-    'members.read',
-    'members.manage',
-    'members.manage_owner',
-    'permissions.grant',
-  ]),
-  store_admin: new Set<Action>([
-    'store.read',
-    'store.update',
-    'keys.manage',
-    'audit.read',
-    'rate_limit.read',
-    'members.read',
-    'members.manage',
-  ]),
+  store_owner: new Set<Action>([...storeAdminActions, 'members.manage_owner', 'permissions.grant']),
+  store_admin: new Set<Action>(storeAdminActions),
 };
 
 /** Org Admin (an org_admin member or an organization key): everything in the organization but operator actions and grants. */
