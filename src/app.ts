@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
 import type { Repositories } from './domain/ports.ts';
@@ -17,6 +18,11 @@ import type { Metrics } from './infra/metrics.ts';
 import type { Redis } from 'ioredis';
 import { throttleFailedClientAuth } from './oauth/failed-auth-throttle.ts';
 import { completeTokenResponse } from './oauth/token-response.ts';
+import { createPathCanonicaliser } from './http/canonical-path.ts';
+import { canonicalPath } from './http/middleware/canonical-path.ts';
+import { refusalThrottle, type RefusalThrottleOptions } from './http/middleware/refusal-throttle.ts';
+import { routePatterns } from './http/admin-router.ts';
+import { oauthAliases, oauthRoutes } from './oauth/endpoints.ts';
 
 export type AppDeps = {
   provider: Provider;
@@ -29,25 +35,45 @@ export type AppDeps = {
   limiter: Limiter | undefined;
   metrics: Metrics;
   redis: Redis | undefined;
+  /** The refused-request allowance per caller (default 100 a minute). */
+  refusals?: RefusalThrottleOptions;
   logger: Logger;
   ping: () => Promise<void>;
 };
 
 /**
- * Assembles the HTTP application on the provider (which is a Koa app): request log, path aliases,
- * health, the /v2 admin API (JSON errors, Bearer authentication, routes, JSON 404), and for the
- * rest oidc-provider's own routes, with token requests translated and responses completed.
+ * Assembles the HTTP application on the provider (which is a Koa app). The order carries meaning:
+ * 1. request log, then `canonicalPath`: every later step sees the one spelling of the path that
+ *    the routers serve (and malformed paths stop here with 400);
+ * 2. path aliases, health, sign-in pages, metrics;
+ * 3. the /v2 admin API: JSON errors; the refusal throttle around authentication (uncharged
+ *    refusals count per caller); Bearer authentication; the caller's refusal allowance; the
+ *    request's meter (the domain charges the payer when it authorizes); routes; JSON 404;
+ * 4. for the rest, oidc-provider's own routes, with token responses completed, token requests
+ *    translated, and failed client authentication throttled (innermost, so it sees the outcome).
  */
 export function assembleApp(deps: AppDeps): Provider {
   const { provider, admin, logger } = deps;
   const health = healthRoutes({ ping: deps.ping });
+  const canonicalise = createPathCanonicaliser(
+    [...Object.values(oauthRoutes), ...Object.keys(oauthAliases), ...routePatterns(admin)],
+    ['/v2'],
+  );
+  const refusals = refusalThrottle(deps.redis, deps.refusals);
+  // Koa reports errors nobody handled here; into the structured log, not onto stderr
+  (provider as unknown as EventEmitter).on('error', (err: unknown) =>
+    logger.error({ err }, 'unhandled error'),
+  );
   provider.use(requestLog(logger));
+  provider.use(canonicalPath(canonicalise));
   provider.use(pathAliases);
   provider.use(health.routes());
   provider.use(deps.interactions.routes());
   provider.use(metricsRoute(deps.metrics.registry).routes());
   provider.use(underPrefix('/v2', renderErrors(logger)));
+  provider.use(underPrefix('/v2', refusals.count));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
+  provider.use(underPrefix('/v2', refusals.check));
   if (deps.limiter) provider.use(underPrefix('/v2', rateLimit(deps.limiter)));
   provider.use(admin.routes());
   provider.use(underPrefix('/v2', notFound));

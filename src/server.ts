@@ -16,6 +16,7 @@ import { createMetrics } from './infra/metrics.ts';
 import { interactionRoutes } from './http/interactions/routes.ts';
 import { createRenderer } from './http/interactions/render.ts';
 import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
+import type { RefusalThrottleOptions } from './http/middleware/refusal-throttle.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
@@ -24,6 +25,8 @@ export type ServerOptions = {
   shutdownGraceMs?: number;
   /** Programmatic only (the limiter-overhead benchmark): never reachable by configuration. */
   withoutRateLimit?: boolean;
+  /** Programmatic only (tests that send many refused requests on purpose): the refusal allowance. */
+  refusals?: RefusalThrottleOptions;
 };
 
 /**
@@ -79,6 +82,7 @@ export async function startServer(
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       metrics,
       redis: runtime.redis,
+      refusals: options.refusals,
       onTokenIssued: (clientId, grant) => {
         metrics.tokensIssued.inc({ grant });
         keyUsed(clientId);

@@ -1,3 +1,4 @@
+import type { Meter } from './payer.ts';
 import type { ActorRef, OwnerRef, Role } from './types.ts';
 
 /** A user's membership as permissions see it. */
@@ -8,8 +9,11 @@ export type MembershipGrant = {
   manageApplicationKeys: boolean;
 };
 
-/** Who makes a request, as far as permissions care. */
-export type Actor =
+/**
+ * Who makes a request, as far as permissions care, and (`meter`, set by the HTTP layer) how an
+ * authorized request is charged.
+ */
+export type Actor = (
   | { kind: 'cli' }
   | { kind: 'application_key'; keyId: string; owner: OwnerRef; organizationId: string }
   /** An implicit (storefront) token: it may be rate-limited and introspected, nothing more. */
@@ -21,7 +25,8 @@ export type Actor =
       operator: boolean;
       totpEnrolled: boolean;
       memberships: MembershipGrant[];
-    };
+    }
+) & { meter?: Meter };
 
 export function actorRef(actor: Actor): ActorRef {
   switch (actor.kind) {

@@ -32,7 +32,7 @@ export function createApplicationKeys(deps: DomainDeps) {
 
   async function ownerFor(actor: Actor, ref: OwnerRef): Promise<ResolvedOwner> {
     const owner = await resolveOwner(repos, ref);
-    authorize(actor, 'keys.manage', owner);
+    await authorize(actor, 'keys.manage', owner);
     return owner;
   }
 
@@ -204,7 +204,7 @@ export function createApplicationKeys(deps: DomainDeps) {
 
     async rateLimitView(actor: Actor, ref: OwnerRef) {
       const owner = await resolveOwner(repos, ref);
-      authorize(actor, 'rate_limit.read', owner);
+      await authorize(actor, 'rate_limit.read', owner);
       const keys = await repos.applicationKeys.allOfOwner(ref);
       const reserved = sumReserved(keys);
       return { rateLimit: owner.rateLimit, reserved, sharedPool: owner.rateLimit - reserved, keys };

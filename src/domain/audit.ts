@@ -45,7 +45,7 @@ export function diff<T extends object>(previous: T, next: Partial<T>): AuditEven
 export function createAuditLog(deps: Pick<DomainDeps, 'repos'>) {
   return {
     async list(actor: Actor, ref: OwnerRef, page: Page) {
-      authorize(actor, 'audit.read', await resolveOwner(deps.repos, ref));
+      await authorize(actor, 'audit.read', await resolveOwner(deps.repos, ref));
       return deps.repos.auditEvents.listByOwner(ref, page);
     },
   };

@@ -1,12 +1,24 @@
 import { AppError } from '../errors.ts';
 import type { Actor } from './actors.ts';
+import { payerOf } from './payer.ts';
 import { decide, type Action, type Target } from './permissions.ts';
 
 const describeTarget = (target?: Target) =>
   target ? `${target.owner.type} ${target.owner.id}` : 'this resource';
 
-/** Throws 403 or 404 unless `actor` may do `action` on `target`. */
-export function authorize(actor: Actor, action: Action, target?: Target): void {
+/**
+ * Throws 403 or 404 unless `actor` may do every one of `actions` on `target`; then charges the
+ * request to its payer (DESIGN.md section 6: only the payer's own traffic spends its pools, and
+ * only once it is authorized; refusals are charged to no owner). A request that needs several
+ * rights asks for them in one call, so that it is never charged and then refused.
+ */
+export async function authorize(actor: Actor, actions: Action | Action[], target?: Target): Promise<void> {
+  for (const action of Array.isArray(actions) ? actions : [actions]) refuseUnless(actor, action, target);
+  const payer = payerOf(actor, target);
+  if (payer) await actor.meter?.(payer);
+}
+
+function refuseUnless(actor: Actor, action: Action, target: Target | undefined): void {
   const decision = decide(actor, action, target);
   if (decision === 'not_found') throw new AppError('not_found', `No ${describeTarget(target)}.`);
   if (decision === 'two_factor_required')

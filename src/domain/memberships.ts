@@ -32,7 +32,7 @@ export function createMemberships(deps: DomainDeps) {
     action: 'members.read' | 'permissions.grant',
   ) {
     const owner = await resolveOwner(repos, ref);
-    authorize(actor, action, owner);
+    await authorize(actor, action, owner);
     const membership = await repos.memberships.find(ref, userId);
     if (!membership)
       throw new AppError('not_found', `User ${userId} is not a member of ${ref.type} ${ref.id}.`);
@@ -47,7 +47,7 @@ export function createMemberships(deps: DomainDeps) {
           'bad_request',
           `A ${ref.type} member's role is one of ${rolesOf[ref.type].join(', ')}.`,
         );
-      authorize(actor, manageAction(input.role), owner);
+      await authorize(actor, manageAction(input.role), owner);
       const user = await repos.users.findByEmail(input.email);
       if (!user)
         throw new AppError(
@@ -85,17 +85,21 @@ export function createMemberships(deps: DomainDeps) {
     ofUser: (userId: string) => repos.memberships.listByUser(userId),
 
     async list(actor: Actor, ref: OwnerRef, page: Page) {
-      authorize(actor, 'members.read', await resolveOwner(repos, ref));
+      await authorize(actor, 'members.read', await resolveOwner(repos, ref));
       return repos.memberships.listByOwner(ref, page);
     },
 
     async remove(actor: Actor, ref: OwnerRef, userId: string): Promise<void> {
       const owner = await resolveOwner(repos, ref);
-      authorize(actor, 'members.read', owner);
       const membership = await repos.memberships.find(ref, userId);
+      // one check (and one charge): removing needs the right over the member's role
+      await authorize(
+        actor,
+        membership ? ['members.read', manageAction(membership.role)] : 'members.read',
+        owner,
+      );
       if (!membership)
         throw new AppError('not_found', `User ${userId} is not a member of ${ref.type} ${ref.id}.`);
-      authorize(actor, manageAction(membership.role), owner);
       await repos.memberships.remove(membership.id);
       await audit.record(
         actor,

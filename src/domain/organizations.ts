@@ -3,7 +3,7 @@ import type { Actor } from './actors.ts';
 import { createAudit, diff } from './audit.ts';
 import { authorize } from './authorize.ts';
 import { limitsLease, type DomainDeps } from './context.ts';
-import type { Target } from './permissions.ts';
+import type { Action, Target } from './permissions.ts';
 import { limitConflict, poolWarnings, sumReserved } from './reservations.ts';
 import type { Organization, OwnerRef, Page, Store } from './types.ts';
 
@@ -28,20 +28,28 @@ export function createOrganizations(deps: DomainDeps) {
   async function findOrganization(
     actor: Actor,
     id: string,
-    action: 'organization.read' | 'organization.update' | 'store.create',
+    actions: (organization: Organization) => Action | Action[],
   ) {
     const organization = await repos.organizations.findById(id);
     if (!organization) throw new AppError('not_found', `No organization ${id}.`);
-    authorize(actor, action, organizationTarget(organization));
+    await authorize(actor, actions(organization), organizationTarget(organization));
     return organization;
   }
 
-  async function findStore(actor: Actor, id: string, action: 'store.read' | 'store.update') {
+  async function findStore(actor: Actor, id: string, actions: (store: Store) => Action | Action[]) {
     const store = await repos.stores.findById(id);
     if (!store) throw new AppError('not_found', `No store ${id}.`);
-    authorize(actor, action, storeTarget(store));
+    await authorize(actor, actions(store), storeTarget(store));
     return store;
   }
+
+  /** An update needs the right to set the rate limit too when it changes it (checked with the rest, before any charge). */
+  const updateActions =
+    (update: Action, setRateLimit: Action, changes: OwnerChanges) =>
+    (current: { rateLimit: number }): Action[] =>
+      changes.rateLimit !== undefined && changes.rateLimit !== current.rateLimit
+        ? [update, setRateLimit]
+        : [update];
 
   /** Writes `changes`; a new rate_limit is checked against the owner's reservations under its lease. */
   async function change(
@@ -55,11 +63,7 @@ export function createOrganizations(deps: DomainDeps) {
     const now = clock();
     let warnings: string[] = [];
     if (changes.rateLimit !== undefined && changes.rateLimit !== current.rateLimit) {
-      authorize(
-        actor,
-        owner.type === 'organization' ? 'organization.set_rate_limit' : 'store.set_rate_limit',
-        target,
-      );
+      // the right to set it was checked with the update's (updateActions)
       const rateLimit = changes.rateLimit;
       warnings = await leases.run(limitsLease(owner), async () => {
         const reserved = sumReserved(await repos.applicationKeys.allOfOwner(owner));
@@ -99,7 +103,7 @@ export function createOrganizations(deps: DomainDeps) {
 
   return {
     async createOrganization(actor: Actor, input: OwnerInput): Promise<Organization> {
-      authorize(actor, 'organization.create');
+      await authorize(actor, 'organization.create');
       const now = clock();
       const organization: Organization = { id: deps.newId(), ...input, createdAt: now, updatedAt: now };
       await repos.organizations.insert(organization);
@@ -110,10 +114,14 @@ export function createOrganizations(deps: DomainDeps) {
       return organization;
     },
 
-    getOrganization: (actor: Actor, id: string) => findOrganization(actor, id, 'organization.read'),
+    getOrganization: (actor: Actor, id: string) => findOrganization(actor, id, () => 'organization.read'),
 
     async updateOrganization(actor: Actor, id: string, changes: OwnerChanges) {
-      const organization = await findOrganization(actor, id, 'organization.update');
+      const organization = await findOrganization(
+        actor,
+        id,
+        updateActions('organization.update', 'organization.set_rate_limit', changes),
+      );
       const owner: OwnerRef = { type: 'organization', id };
       const warnings = await change(
         actor,
@@ -127,7 +135,7 @@ export function createOrganizations(deps: DomainDeps) {
     },
 
     async createStore(actor: Actor, organizationId: string, input: OwnerInput): Promise<Store> {
-      await findOrganization(actor, organizationId, 'store.create');
+      await findOrganization(actor, organizationId, () => 'store.create');
       const now = clock();
       const store: Store = {
         id: deps.newId(),
@@ -143,14 +151,18 @@ export function createOrganizations(deps: DomainDeps) {
     },
 
     async listStores(actor: Actor, organizationId: string, page: Page) {
-      await findOrganization(actor, organizationId, 'organization.read');
+      await findOrganization(actor, organizationId, () => 'organization.read');
       return repos.stores.listByOrganization(organizationId, page);
     },
 
-    getStore: (actor: Actor, id: string) => findStore(actor, id, 'store.read'),
+    getStore: (actor: Actor, id: string) => findStore(actor, id, () => 'store.read'),
 
     async updateStore(actor: Actor, id: string, changes: OwnerChanges) {
-      const store = await findStore(actor, id, 'store.update');
+      const store = await findStore(
+        actor,
+        id,
+        updateActions('store.update', 'store.set_rate_limit', changes),
+      );
       const owner: OwnerRef = { type: 'store', id };
       const warnings = await change(actor, owner, storeTarget(store), store, changes, (fields, at) =>
         repos.stores.update(id, fields, at),

@@ -8,7 +8,7 @@ import type { ResourceServer } from './types.ts';
 export function createResourceServers(deps: DomainDeps) {
   return {
     async create(actor: Actor, name: string): Promise<{ server: ResourceServer; secret: string }> {
-      authorize(actor, 'resource_server.create');
+      await authorize(actor, 'resource_server.create');
       const { secret, hash } = deps.secrets.newSecret();
       const id = deps.newId();
       const server: ResourceServer = {

@@ -7,9 +7,13 @@ import { ownerViewRoutes } from './routes/owner-views.ts';
 import { memberRoutes } from './routes/members.ts';
 import { meRoutes } from './routes/me.ts';
 
-/** The admin API under /v2 (authentication and rate limiting run before it, see app.ts). */
+/**
+ * The admin API under /v2 (authentication and metering run before it, see app.ts). It matches
+ * paths exactly (case-sensitive, no trailing slash): canonicalPath has already given every path
+ * its canonical spelling from this router's own table (`routePatterns`).
+ */
 export function adminRouter(deps: { domain: Domain; limiter: Limiter }): Router {
-  const router = new Router({ prefix: '/v2' });
+  const router = new Router({ prefix: '/v2', sensitive: true, strict: true });
   organizationRoutes(router, deps.domain);
   applicationKeyRoutes(router, deps.domain);
   ownerViewRoutes(router, deps.domain, deps.limiter);
@@ -17,3 +21,7 @@ export function adminRouter(deps: { domain: Domain; limiter: Limiter }): Router 
   meRoutes(router, deps.domain);
   return router;
 }
+
+/** The path patterns a router serves (`/v2/stores/:ownerId/rate-limit`, ...), for canonicalPath. */
+export const routePatterns = (router: Router): string[] =>
+  router.stack.map((layer) => layer.path).filter((path): path is string => typeof path === 'string');

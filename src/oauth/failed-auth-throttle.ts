@@ -2,16 +2,15 @@ import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { counterLimiter as limiter } from '../infra/counter-limiter.ts';
+import { clientAuthenticatedPaths } from './endpoints.ts';
 
-/** Paths where clients authenticate with their secret. */
-const AUTHENTICATED_PATHS = new Set(['/token', '/token/introspection', '/token/revocation']);
-
+/** The client id of HTTP Basic credentials as sent (still form-encoded: only a key for counting). */
 function basicClientId(ctx: Context): string | undefined {
   const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(ctx.get('authorization'));
   if (!match?.[1]) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon > 0 ? decodeURIComponent(decoded.slice(0, colon)) : undefined;
+  return colon > 0 ? decoded.slice(0, colon) : undefined;
 }
 
 /**
@@ -29,7 +28,7 @@ export function throttleFailedClientAuth(
   const perAddress = limiter(redis, 'appkeys:authfail:ip', options.perAddress, options.seconds);
 
   return async function throttleFailedClientAuthMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (ctx.method !== 'POST' || !AUTHENTICATED_PATHS.has(ctx.path)) return next();
+    if (ctx.method !== 'POST' || !clientAuthenticatedPaths.has(ctx.path)) return next();
     const clientId = basicClientId(ctx) ?? (ctx.state.formClientId as string | undefined) ?? '';
     const keys = [`${ctx.ip}|${clientId}`, ctx.ip] as const;
     const [client, address] = await Promise.all([perClient.get(keys[0]), perAddress.get(keys[1])]);

@@ -10,6 +10,7 @@ import { createFindAccount } from './find-account.ts';
 import { renderError } from './configuration/render-error.ts';
 import { ttlConfiguration } from './configuration/ttl.ts';
 import { registerImplicitGrant } from './grants/implicit.ts';
+import { oauthRoutes } from './endpoints.ts';
 import { createIntrospectionPolicy } from './introspection-policy.ts';
 import { extraTokenClaims } from './token-claims.ts';
 
@@ -32,6 +33,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const ClientAdapter = createClientAdapter(deps.repos);
   const provider = new Provider(deps.issuer, {
     adapter: (name: string) => (name === 'Client' ? new ClientAdapter() : new deps.adapter(name)),
+    routes: { ...oauthRoutes },
     jwks: deps.signingKeys,
     cookies: { keys: deps.cookieKeys },
     features: {

@@ -1,5 +1,6 @@
 import * as querystring from 'node:querystring';
 import type { Context, Next } from 'koa';
+import { oauthRoutes } from './endpoints.ts';
 import { readForm } from '../http/form-body.ts';
 import { ADMIN_SCOPE, IMPLICIT_GRANT, STOREFRONT_SCOPE } from './client-metadata.ts';
 
@@ -12,7 +13,7 @@ const LIMIT = 56 * 1024; // oidc-provider's own limit for form bodies
  * oidc-provider then reads the rewritten form from `ctx.request.body`.
  */
 export async function translateTokenRequest(ctx: Context, next: Next): Promise<void> {
-  if (ctx.method !== 'POST' || ctx.path !== '/token' || !ctx.is('application/x-www-form-urlencoded'))
+  if (ctx.method !== 'POST' || ctx.path !== oauthRoutes.token || !ctx.is('application/x-www-form-urlencoded'))
     return next();
   const form = await readForm(ctx, LIMIT);
   if (!form) {

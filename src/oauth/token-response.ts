@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { oauthRoutes } from './endpoints.ts';
 
 /**
  * Completes successful token responses with what clients of the product we replace read:
@@ -8,7 +9,7 @@ import type { Context, Next } from 'koa';
 export function completeTokenResponse(onIssued: (clientId: string, grant: string) => void) {
   return async function completeTokenResponseMiddleware(ctx: Context, next: Next): Promise<void> {
     await next();
-    if (ctx.path !== '/token' || ctx.status !== 200) return;
+    if (ctx.path !== oauthRoutes.token || ctx.status !== 200) return;
     const body = ctx.body as { access_token?: string; expires_in?: number } | undefined;
     const grant = ctx.state.grantType;
     if (!body?.access_token || (grant !== 'client_credentials' && grant !== 'implicit')) return;

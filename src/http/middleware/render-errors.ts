@@ -17,6 +17,20 @@ function toAppError(error: unknown): AppError {
   return new AppError('internal', 'Internal Server Error', { cause: error, expose: false });
 }
 
+/** The `{"errors": [...]}` document of one error (its detail only when exposed). */
+export function errorDocument(error: AppError): { errors: [Rendered] } {
+  return {
+    errors: [
+      {
+        status: error.status,
+        title: error.title,
+        detail: error.expose ? error.message : 'The server could not complete the request.',
+        code: error.code,
+      },
+    ],
+  };
+}
+
 /**
  * Renders every error of our routes as `{"errors": [{status, title, detail, code}]}`.
  * Unexposed errors (anything unexpected) become a generic 500 and are logged with their cause.
@@ -28,15 +42,9 @@ export function renderErrors(logger: Logger) {
     } catch (thrown) {
       const error = toAppError(thrown);
       if (!error.expose) logger.error({ err: error.cause ?? error, path: ctx.path }, 'request failed');
-      const rendered: Rendered = {
-        status: error.status,
-        title: error.title,
-        detail: error.expose ? error.message : 'The server could not complete the request.',
-        code: error.code,
-      };
       ctx.status = error.status;
       ctx.set(error.headers);
-      ctx.body = { errors: [rendered] };
+      ctx.body = errorDocument(error);
     }
   };
 }
