@@ -65,6 +65,9 @@ export async function startServer(
       signingKeys,
       cookieKeys: [deriveKey(runtime.serverSecret, 'cookies')],
       accessTokenTtl: config.accessTokenTtl,
+      chargeKey: options.withoutRateLimit
+        ? undefined
+        : (owner, keyId) => runtime.limiter.consume(owner, keyId),
     });
     const keyUsed = createLastUsedTracker(runtime.repos, logger);
     const app = assembleApp({

@@ -43,7 +43,7 @@ export function throttleFailedClientAuth(
         String(Math.max(1, Math.ceil((blocked[0] as RateLimiterRes).msBeforeNext / 1000))),
       );
       ctx.body = {
-        error: 'invalid_request',
+        error: 'slow_down',
         error_description: 'too many failed client authentications; retry later',
       };
       return;

@@ -1,6 +1,7 @@
 import Provider, { type Adapter, type JWK } from 'oidc-provider';
 import type { Repositories } from '../domain/ports.ts';
 import type { Secrets } from '../domain/secrets.ts';
+import { chargeMinting, type ChargeKey } from './charge-minting.ts';
 import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { ADMIN_SCOPE, EXTRA_METADATA, STOREFRONT_SCOPE } from './client-metadata.ts';
@@ -22,6 +23,8 @@ export type ProviderDeps = {
   signingKeys: { keys: JWK[] };
   cookieKeys: string[];
   accessTokenTtl: number;
+  /** Charges each token minted for a key (absent only in the limiter-overhead benchmark). */
+  chargeKey?: ChargeKey;
 };
 
 /**
@@ -55,6 +58,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   });
   useHashedClientSecrets(provider, deps.secrets);
   registerImplicitGrant(provider);
+  if (deps.chargeKey) chargeMinting(provider, deps.chargeKey);
   allowConsoleLoopbackRedirects(provider);
   return provider;
 }

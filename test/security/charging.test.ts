@@ -37,7 +37,7 @@ async function person(owner?: { type: 'store' | 'organization'; id: string }, ro
 async function victim() {
   const org = await f.organization(1000);
   const store = await f.store(org.id, 5);
-  const key = await f.key({ type: 'store', id: store.id });
+  const key = await f.key({ type: 'store', id: store.id }, { allowedOrigins: ['https://shop.example'] });
   const api = adminClient(server.url, await f.token(key));
   return { org, store, key, api, path: `/v2/stores/${store.id}` };
 }

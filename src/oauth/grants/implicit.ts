@@ -1,11 +1,13 @@
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
-import type { KoaContextWithOIDC } from 'oidc-provider';
-import { IMPLICIT_GRANT, STOREFRONT_SCOPE } from '../client-metadata.ts';
+import { clientInfo, IMPLICIT_GRANT, STOREFRONT_SCOPE } from '../client-metadata.ts';
 
 /**
  * `grant_type=implicit&client_id=...`: a public client (no secret) gets an opaque token with the
  * `storefront` scope. It is stored like a client_credentials token, so introspection, revocation
- * and deletion treat both alike.
+ * and deletion treat both alike. It is for browsers of the key's `allowed_origins`: a key that
+ * lists none gets `unauthorized_client`, and a request whose `Origin` is not listed is refused by
+ * oidc-provider's client-based CORS check (`invalid_request`) before it gets here.
  */
 export function registerImplicitGrant(provider: Provider): void {
   provider.registerGrantType(
@@ -13,6 +15,11 @@ export function registerImplicitGrant(provider: Provider): void {
     async (ctx: KoaContextWithOIDC) => {
       const client = ctx.oidc.client;
       if (!client) throw new Error('client authentication did not run');
+      const info = clientInfo(client);
+      if (info?.kind !== 'application_key' || info.allowed_origins.length === 0)
+        throw new errors.UnauthorizedClient(
+          'the implicit grant is for browsers: this key lists no allowed origins',
+        );
       const token = new provider.ClientCredentials({ client, scope: STOREFRONT_SCOPE });
       ctx.oidc.entity('ClientCredentials', token);
       const value = await token.save();
