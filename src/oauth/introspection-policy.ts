@@ -8,7 +8,7 @@ type TokenExtra = { application_key_id?: string; store_id?: string; organization
  * Who may introspect what (replacing oidc-provider's default, which lets any client introspect
  * its own tokens only): a resource server any token; a key the tokens of keys of its own owner,
  * and an organization key also those of the organization's stores. Everyone else sees
- * `{"active": false}`.
+ * `{"active": false}`, and so does everyone for a token whose key no longer exists.
  */
 export function createIntrospectionPolicy(repos: Repositories) {
   const storeOrganizations = new Map<string, string>(); // a store never changes organization
@@ -21,11 +21,22 @@ export function createIntrospectionPolicy(repos: Repositories) {
     return store?.organizationId;
   }
 
+  /**
+   * A key's token is live only while its key exists: deleting a key revokes its tokens, but a
+   * token minted while the key was being deleted can be stored after that revocation ran.
+   */
+  async function keyExists(keyId: string, clientId: string | undefined): Promise<boolean> {
+    const key = await repos.applicationKeys.findById(keyId);
+    return key !== undefined && key.clientId === clientId;
+  }
+
   return async function allowedPolicy(_ctx: unknown, caller: Client, token: object): Promise<boolean> {
     const info = clientInfo(caller);
     if (!info) return false;
-    if (info.kind === 'resource_server') return true;
     const extra: TokenExtra = (token as { extra?: TokenExtra }).extra ?? {};
+    const clientId = (token as { clientId?: string }).clientId;
+    if (extra.application_key_id && !(await keyExists(extra.application_key_id, clientId))) return false;
+    if (info.kind === 'resource_server') return true;
     if (!extra.application_key_id) return false;
     if (info.owner.type === 'store') return extra.store_id === info.owner.id;
     if (extra.organization_id) return extra.organization_id === info.owner.id;
