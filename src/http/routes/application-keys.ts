@@ -5,6 +5,7 @@ import type { Domain } from '../../domain/index.ts';
 import type { OwnerRef } from '../../domain/types.ts';
 import { AppError } from '../../errors.ts';
 import { actorOf } from '../middleware/authenticate.ts';
+import { ownerParam, ownerRoutes } from '../owner-routes.ts';
 import { presentKey, withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
 import { envelope, name, origin, pageQuery, reservedRateLimit, toPage } from '../schemas.ts';
@@ -30,11 +31,7 @@ const listQuery = pageQuery.extend({
 
 /** Where the key routes are mounted, and how each finds the owner it acts on. */
 const mounts: Array<{ prefix: string; owner: (ctx: Context) => OwnerRef }> = [
-  {
-    prefix: '/organizations/:ownerId',
-    owner: (ctx) => ({ type: 'organization', id: ctx.params.ownerId ?? '' }),
-  },
-  { prefix: '/stores/:ownerId', owner: (ctx) => ({ type: 'store', id: ctx.params.ownerId ?? '' }) },
+  ...ownerRoutes.map(({ prefix, type }) => ({ prefix, owner: ownerParam(type) })),
   // compatibility paths of the product we replace: the owner of the calling key
   {
     prefix: '',

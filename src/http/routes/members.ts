@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
-import type { Membership, OwnerRef } from '../../domain/types.ts';
+import type { Membership } from '../../domain/types.ts';
 import { actorOf } from '../middleware/authenticate.ts';
+import { ownerParam, ownerRoutes } from '../owner-routes.ts';
 import { withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
 import { envelope, pageQuery, toPage } from '../schemas.ts';
@@ -27,17 +27,12 @@ export function presentMembership(m: Membership) {
   };
 }
 
-const owners: Array<[string, OwnerRef['type']]> = [
-  ['organizations', 'organization'],
-  ['stores', 'store'],
-];
-
 /** Members of organizations and stores, and the delegated key-management permission. */
 export function memberRoutes(router: Router, domain: Domain): void {
   const { memberships } = domain;
-  for (const [segment, type] of owners) {
-    const owner = (ctx: Context): OwnerRef => ({ type, id: ctx.params.ownerId ?? '' });
-    const base = `/${segment}/:ownerId/members`;
+  for (const { prefix, type } of ownerRoutes) {
+    const owner = ownerParam(type);
+    const base = `${prefix}/members`;
 
     router.post(base, async (ctx) => {
       const { data } = await jsonBody(ctx, addMember);

@@ -1,24 +1,18 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type { Domain } from '../../domain/index.ts';
-import type { OwnerRef } from '../../domain/types.ts';
 import type { Limiter } from '../../limiter/limiter.ts';
 import { actorOf } from '../middleware/authenticate.ts';
+import { ownerParam, ownerRoutes } from '../owner-routes.ts';
 import { presentAuditEvent } from '../presenters.ts';
 import { queryParams } from '../request-body.ts';
 import { pageQuery, toPage } from '../schemas.ts';
 
-const owners: Array<[string, OwnerRef['type']]> = [
-  ['organizations', 'organization'],
-  ['stores', 'store'],
-];
-
 /** Read-only views of an owner: its rate limit and reservations, and its audit trail. */
 export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter): void {
-  for (const [segment, type] of owners) {
-    const owner = (ctx: Context): OwnerRef => ({ type, id: ctx.params.ownerId ?? '' });
+  for (const { prefix, type } of ownerRoutes) {
+    const owner = ownerParam(type);
 
-    router.get(`/${segment}/:ownerId/rate-limit`, async (ctx) => {
+    router.get(`${prefix}/rate-limit`, async (ctx) => {
       const view = await domain.applicationKeys.rateLimitView(actorOf(ctx), owner(ctx));
       const reserving = view.keys.filter((key) => key.reservedRateLimit > 0).map((key) => key.id);
       const usage = await limiter.usage(owner(ctx), reserving);
@@ -39,7 +33,7 @@ export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter
       };
     });
 
-    router.get(`/${segment}/:ownerId/audit-events`, async (ctx) => {
+    router.get(`${prefix}/audit-events`, async (ctx) => {
       const page = toPage(queryParams(ctx, pageQuery));
       const { items, total } = await domain.auditLog.list(actorOf(ctx), owner(ctx), page);
       ctx.body = { data: items.map(presentAuditEvent), meta: { results: { total, ...page } } };
