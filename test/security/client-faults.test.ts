@@ -275,4 +275,17 @@ describe('malformed credentials and bodies', () => {
         expectOAuthBody(response, what);
       }
   });
+
+  it('answers unusual methods and a key on personal routes with 4xx, never 500', async () => {
+    const paths = [...new Set([...adminRoutes, ...oauthRoutes].map(([, template]) => fill(template)))];
+    for (const path of paths)
+      for (const method of ['GET', 'POST', 'OPTIONS', 'HEAD', 'PUT', 'PROPFIND', 'TRACE', 'DELETE']) {
+        const response = await rawRequest(server.url, path, {
+          method,
+          headers: { authorization: `Bearer ${token}` },
+          from: from(),
+        });
+        expect(response.status, `${method} ${path}`).toBeLessThan(500);
+      }
+  });
 });

@@ -40,12 +40,13 @@ afterEach(() => {
   expect(errorLines(server.logs)).toEqual([]);
 });
 
-/** Spellings the routers serve as the canonical path (case, one trailing slash). */
+/** Spellings served as the canonical path (case, trailing slashes). */
 const servedSpellings = (path: string) => [
   path.toUpperCase(),
   `${path}/`,
   path.replace(/(^|\/)(\w)/g, (_, slash: string, c: string) => slash + c.toUpperCase()),
   `${path.toUpperCase()}/`,
+  `${path}//`,
 ];
 /** A spelling nobody serves: the first letter of a fixed segment percent-encoded. */
 const encoded = (path: string) =>
@@ -162,6 +163,18 @@ describe('the admin API answers every spelling of its paths as the canonical one
       expect(anonymous.status, spelling).toBe(401);
       expect(anonymous.body.errors[0]).toMatchObject({ status: 401, code: 'unauthorized' });
     }
+  });
+
+  it('creates a key through an oddly spelled owner path, charged to the caller like the canonical one', async () => {
+    const { store, token } = await storeWithToken();
+    const response = await rawRequest(server.url, `/V2/Stores/${store.id}/Application-Keys/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { type: 'application_key', name: 'odd spelling' } }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.data.owner).toEqual({ type: 'store', id: store.id });
+    expect(response.headers.ratelimit).toMatch(/^"shared";r=\d+;t=1$/);
   });
 
   it('answers a percent-encoded fixed segment with the JSON 404 (nobody serves it)', async () => {
