@@ -60,10 +60,11 @@ export function assembleApp(deps: AppDeps): Provider {
     ['/v2'],
   );
   const refusals = refusalThrottle(deps.redis, deps.refusals);
-  // Koa reports errors nobody handled here; into the structured log, not onto stderr
+  // Koa reports errors nobody handled here, oidc-provider its own 500s: into the structured log
   (provider as unknown as EventEmitter).on('error', (err: unknown) =>
     logger.error({ err }, 'unhandled error'),
   );
+  provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oauth server error'));
   provider.use(requestLog(logger));
   provider.use(canonicalPath(canonicalise));
   provider.use(pathAliases);
