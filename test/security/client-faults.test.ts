@@ -221,6 +221,29 @@ describe('malformed paths', () => {
   });
 });
 
+describe('odd but well-formed paths', () => {
+  it('answer 4xx, never 500', async () => {
+    const odd = [
+      '//token/',
+      '//v2/stores/',
+      '/v2//stores',
+      '/./token',
+      '/v2/../token',
+      '/token?x=%zz',
+      '/v2/me/',
+      '/V2/ME//',
+      '/%2e%2e/token',
+      '/\\token',
+    ];
+    for (const path of odd)
+      for (const method of ['GET', 'POST']) {
+        const response = await rawRequest(server.url, path, { method, from: from() });
+        expect(response.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+        expect(response.status, `${method} ${path}`).toBeLessThan(500);
+      }
+  });
+});
+
 describe('malformed credentials and bodies', () => {
   it('answer 4xx on every route, in the body of its API', async () => {
     const routes = [...adminRoutes, ...oauthRoutes].map(([method, template]) => [method, fill(template)]);
