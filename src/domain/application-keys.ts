@@ -4,12 +4,20 @@ import { createAudit, diff } from './audit.ts';
 import { authorize } from './authorize.ts';
 import { limitsLease, type DomainDeps } from './context.ts';
 import { resolveOwner, type ResolvedOwner } from './owners.ts';
+import { createKeyScopeRules } from './key-scopes.ts';
+import type { Action } from './permissions.ts';
 import { DuplicateNameError } from './ports.ts';
 import { clientIdFor } from './secrets.ts';
 import { poolWarnings, reservationConflict, sumReserved } from './reservations.ts';
 import type { ApplicationKey, OwnerRef, Page } from './types.ts';
 
-export type KeyInput = { name: string; reservedRateLimit?: number; allowedOrigins?: string[] };
+export type KeyInput = {
+  name: string;
+  reservedRateLimit?: number;
+  allowedOrigins?: string[];
+  /** Absent: every admin scope the maker holds, and no resource scope. */
+  scopes?: string[];
+};
 export type KeyChanges = Partial<KeyInput>;
 
 /** A change's result: the key, the plaintext secret where one was just made, and warnings. */
@@ -29,10 +37,11 @@ const duplicateName = (owner: ResolvedOwner, name: string) =>
 export function createApplicationKeys(deps: DomainDeps) {
   const { repos, leases, secrets, clock } = deps;
   const audit = createAudit(deps);
+  const scopeRules = createKeyScopeRules(() => repos.resourceServers.registeredScopes());
 
-  async function ownerFor(actor: Actor, ref: OwnerRef): Promise<ResolvedOwner> {
+  async function ownerFor(actor: Actor, ref: OwnerRef, action: Action): Promise<ResolvedOwner> {
     const owner = await resolveOwner(repos, ref);
-    authorize(actor, 'keys.manage', owner);
+    authorize(actor, action, owner);
     return owner;
   }
 
@@ -70,8 +79,9 @@ export function createApplicationKeys(deps: DomainDeps) {
     actor: Actor,
     ref: OwnerRef,
     keyId: string,
+    action: Action,
   ): Promise<{ owner: ResolvedOwner; key: ApplicationKey }> {
-    const owner = await ownerFor(actor, ref);
+    const owner = await ownerFor(actor, ref, action);
     const key = await repos.applicationKeys.findById(keyId);
     if (!key || key.owner.type !== ref.type || key.owner.id !== ref.id)
       throw new AppError('not_found', `No application key ${keyId} of ${ref.type} ${ref.id}.`);
@@ -80,7 +90,8 @@ export function createApplicationKeys(deps: DomainDeps) {
 
   return {
     async create(actor: Actor, ref: OwnerRef, input: KeyInput): Promise<KeyResult> {
-      const owner = await ownerFor(actor, ref);
+      const owner = await ownerFor(actor, ref, 'keys.manage');
+      const scopes = await scopeRules.grantable(actor, owner, input.scopes);
       const now = clock();
       const { secret, hash } = secrets.newSecret();
       const id = deps.newId();
@@ -93,6 +104,7 @@ export function createApplicationKeys(deps: DomainDeps) {
         secretHash: hash,
         reservedRateLimit: input.reservedRateLimit ?? 0,
         allowedOrigins: input.allowedOrigins ?? [],
+        scopes,
         createdBy: actorRef(actor),
         createdAt: now,
         updatedAt: now,
@@ -114,17 +126,18 @@ export function createApplicationKeys(deps: DomainDeps) {
         {
           name: { from: null, to: key.name },
           reserved_rate_limit: { from: null, to: key.reservedRateLimit },
+          scopes: { from: null, to: key.scopes },
         },
       );
       return { key, secret, warnings };
     },
 
     async get(actor: Actor, ref: OwnerRef, keyId: string): Promise<ApplicationKey> {
-      return (await keyOf(actor, ref, keyId)).key;
+      return (await keyOf(actor, ref, keyId, 'keys.read')).key;
     },
 
     async list(actor: Actor, ref: OwnerRef, page: Page, unusedForDays?: number) {
-      await ownerFor(actor, ref);
+      await ownerFor(actor, ref, 'keys.read');
       const unusedSince =
         unusedForDays === undefined ? undefined : new Date(clock().getTime() - unusedForDays * 86_400_000);
       const [paged, all] = await Promise.all([
@@ -135,11 +148,15 @@ export function createApplicationKeys(deps: DomainDeps) {
     },
 
     async update(actor: Actor, ref: OwnerRef, keyId: string, changes: KeyChanges): Promise<KeyResult> {
-      const { owner, key } = await keyOf(actor, ref, keyId);
+      const { owner, key } = await keyOf(actor, ref, keyId, 'keys.manage');
+      scopeRules.assertHoldsKeyScopes(actor, owner, key.scopes, 'change');
+      const scopes =
+        changes.scopes === undefined ? undefined : await scopeRules.grantable(actor, owner, changes.scopes);
       const fields = {
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.reservedRateLimit !== undefined && { reservedRateLimit: changes.reservedRateLimit }),
         ...(changes.allowedOrigins !== undefined && { allowedOrigins: changes.allowedOrigins }),
+        ...(scopes !== undefined && { scopes }),
       };
       const now = clock();
       const { warnings } = await underOwnerLease(ref, fields.reservedRateLimit, key.id, async () => {
@@ -151,11 +168,17 @@ export function createApplicationKeys(deps: DomainDeps) {
         }
       });
       const changed = diff(
-        { name: key.name, reserved_rate_limit: key.reservedRateLimit, allowed_origins: key.allowedOrigins },
+        {
+          name: key.name,
+          reserved_rate_limit: key.reservedRateLimit,
+          allowed_origins: key.allowedOrigins,
+          scopes: key.scopes,
+        },
         {
           name: fields.name,
           reserved_rate_limit: fields.reservedRateLimit,
           allowed_origins: fields.allowedOrigins,
+          scopes: fields.scopes,
         },
       );
       if (Object.keys(changed).length)
@@ -170,7 +193,8 @@ export function createApplicationKeys(deps: DomainDeps) {
     },
 
     async rotateSecret(actor: Actor, ref: OwnerRef, keyId: string): Promise<KeyResult> {
-      const { owner, key } = await keyOf(actor, ref, keyId);
+      const { owner, key } = await keyOf(actor, ref, keyId, 'keys.manage');
+      scopeRules.assertHoldsKeyScopes(actor, owner, key.scopes, 'rotate the secret of');
       const { secret, hash } = secrets.newSecret();
       const now = clock();
       await underOwnerLease(ref, undefined, undefined, () =>
@@ -183,8 +207,9 @@ export function createApplicationKeys(deps: DomainDeps) {
       return { key: { ...key, secretHash: hash, updatedAt: now }, secret, warnings: [] };
     },
 
+    /** Deleting takes power away from nobody but the key, so it needs no scope beyond keys:write. */
     async remove(actor: Actor, ref: OwnerRef, keyId: string): Promise<void> {
-      const { owner, key } = await keyOf(actor, ref, keyId);
+      const { owner, key } = await keyOf(actor, ref, keyId, 'keys.manage');
       await underOwnerLease(ref, undefined, undefined, async () => {
         await repos.applicationKeys.remove(key.id);
         if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Actor } from './actors.ts';
-import { decide, type Action, type Target } from './permissions.ts';
+import { ACTION_SCOPES, decide, type Action, type Target } from './permissions.ts';
 
 const describeTarget = (target?: Target) =>
   target ? `${target.owner.type} ${target.owner.id}` : 'this resource';
@@ -13,6 +13,11 @@ export function authorize(actor: Actor, action: Action, target?: Target): void {
     throw new AppError(
       'forbidden',
       `The ${describeTarget(target)} requires a second factor for key managers: enrol TOTP with POST /v2/me/totp first.`,
+    );
+  if (decision === 'insufficient_scope')
+    throw new AppError(
+      'insufficient_scope',
+      `Not allowed: ${action.replace('.', ' ')} on ${describeTarget(target)} needs the scope ${ACTION_SCOPES[action] ?? 'admin'}, which this token lacks.`,
     );
   if (decision === 'forbidden')
     throw new AppError('forbidden', `Not allowed: ${action.replace('.', ' ')} on ${describeTarget(target)}.`);

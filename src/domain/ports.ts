@@ -60,7 +60,9 @@ export type Repositories = {
     /** Throws DuplicateNameError on a name clash. */
     update(
       id: string,
-      fields: Partial<Pick<ApplicationKey, 'name' | 'reservedRateLimit' | 'allowedOrigins' | 'secretHash'>>,
+      fields: Partial<
+        Pick<ApplicationKey, 'name' | 'reservedRateLimit' | 'allowedOrigins' | 'scopes' | 'secretHash'>
+      >,
       at: Date,
     ): Promise<void>;
     remove(id: string): Promise<void>;
@@ -70,6 +72,8 @@ export type Repositories = {
   resourceServers: {
     insert(server: ResourceServer): Promise<void>;
     findByClientId(clientId: string): Promise<ResourceServer | undefined>;
+    /** Every resource scope some resource server registered. */
+    registeredScopes(): Promise<Set<string>>;
   };
   auditEvents: {
     insert(event: AuditEvent): Promise<void>;

@@ -57,6 +57,8 @@ export type ApplicationKey = {
   secretHash: string;
   reservedRateLimit: number;
   allowedOrigins: string[];
+  /** Admin scopes (within what its maker held) and registered resource scopes. */
+  scopes: string[];
   createdBy: ActorRef;
   createdAt: Date;
   updatedAt: Date;
@@ -68,6 +70,8 @@ export type ResourceServer = {
   name: string;
   clientId: string;
   secretHash: string;
+  /** The resource scopes it understands; keys may be given any registered one. */
+  scopes: string[];
   createdAt: Date;
 };
 

@@ -1,5 +1,6 @@
 import Provider, { type Adapter, type JWK } from 'oidc-provider';
 import type { Repositories } from '../domain/ports.ts';
+import { ADMIN_SCOPES } from '../domain/scopes.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
 import { createClientAdapter } from './client-adapter.ts';
@@ -12,6 +13,7 @@ import { ttlConfiguration } from './configuration/ttl.ts';
 import { registerImplicitGrant } from './grants/implicit.ts';
 import { createIntrospectionPolicy } from './introspection-policy.ts';
 import { extraTokenClaims } from './token-claims.ts';
+import { keyTokenScopes } from './token-scopes.ts';
 
 export type ProviderDeps = {
   issuer: string;
@@ -37,8 +39,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       ...features,
       introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos) },
+      resourceIndicators: { enabled: true, ...keyTokenScopes },
     },
-    scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE],
+    scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE, ...ADMIN_SCOPES],
     extraClientMetadata: { properties: [EXTRA_METADATA] },
     extraTokenClaims,
     clientBasedCORS,

@@ -26,16 +26,22 @@ export function authenticate(deps: { provider: Provider; repos: Repositories }) 
     const key = keyId ? await deps.repos.applicationKeys.findById(keyId) : undefined;
     if (!key || key.clientId !== token.clientId)
       throw unauthorized('The access token is invalid, expired or revoked.');
-    const scopes = new Set((token.scope ?? '').split(' '));
-    const actor: Actor = {
-      kind: scopes.has(STOREFRONT_SCOPE) ? 'storefront' : 'application_key',
-      keyId: key.id,
-      owner: key.owner,
-      organizationId: key.organizationId,
-    };
+    const scopes = new Set((token.scope ?? '').split(' ').filter(Boolean));
+    const common = { keyId: key.id, owner: key.owner, organizationId: key.organizationId };
+    const actor: Actor = scopes.has(STOREFRONT_SCOPE)
+      ? { kind: 'storefront', ...common }
+      : { kind: 'application_key', ...common, scopes: effectiveScopes(scopes, key.scopes) };
     ctx.state.actor = actor;
     await next();
   };
+}
+
+/**
+ * What a key's token may do now: its scopes within the key's current ones, so narrowing a key
+ * narrows its live tokens at once. `admin` (tokens minted before keys had scopes) means all of them.
+ */
+function effectiveScopes(tokenScopes: Set<string>, keyScopes: string[]): ReadonlySet<string> {
+  return new Set(keyScopes.filter((scope) => tokenScopes.has(ADMIN_SCOPE) || tokenScopes.has(scope)));
 }
 
 /** A person's access token (authorization code flow of appkeys-console): the user with current memberships. */

@@ -59,6 +59,8 @@ const applicationKeySchema = new Schema(
     secret_hash: { type: String, required: true },
     reserved_rate_limit: { type: Number, required: true },
     allowed_origins: { type: [String], default: [] },
+    // absent on keys made before scopes existed: they hold every admin scope of their owner type
+    scopes: { type: [String], default: undefined },
     created_by: actor,
     ...timestamps,
   },
@@ -122,6 +124,7 @@ const resourceServerSchema = new Schema(
     name: { type: String, required: true },
     client_id: { type: String, required: true, unique: true },
     secret_hash: { type: String, required: true },
+    scopes: { type: [String], default: [] },
     created_at: { type: Date, required: true },
   },
   { versionKey: false },

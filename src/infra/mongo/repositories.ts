@@ -238,8 +238,13 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
           name: s.name,
           client_id: s.clientId,
           secret_hash: s.secretHash,
+          scopes: s.scopes,
           created_at: s.createdAt,
         });
+      },
+      async registeredScopes() {
+        const scopes = (await ResourceServer.distinct('scopes')) as unknown[];
+        return new Set(scopes.filter((scope): scope is string => typeof scope === 'string'));
       },
       async findByClientId(clientId) {
         const parsed = parseClientId(clientId);
