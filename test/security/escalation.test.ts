@@ -124,6 +124,16 @@ describe('a delegate (store member with manage_application_keys)', () => {
     });
     expect(withResource.status).toBe(201);
     expect(withResource.body.data.scopes).toEqual(['keys:read', 'orders:write']);
+    // what it holds, as /v2/me shows it (and as the store admin's shows theirs)
+    const me = await w.delegate.get('/v2/me');
+    expect(me.body.data.memberships).toEqual([
+      expect.objectContaining({
+        owner: { type: 'store', id: w.store.id },
+        scopes: ['keys:read', 'keys:write'],
+      }),
+    ]);
+    const adminMe = await w.admin.get('/v2/me');
+    expect(adminMe.body.data.memberships[0].scopes).toEqual([...ADMIN_SCOPES_OF.store]);
   });
 
   it.each(ADMIN_SCOPES_OF.store.filter((scope) => !scope.startsWith('keys:')))(

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
+import { heldAdminScopes } from '../../domain/permissions.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { jsonBody } from '../request-body.ts';
 import { envelope } from '../schemas.ts';
@@ -22,7 +23,11 @@ export function meRoutes(router: Router, domain: Domain): void {
         email: user.email,
         operator: user.operator,
         totp_enrolled: user.totpEnrolled,
-        memberships: mine.map(presentMembership),
+        // with the admin scopes each membership lets the person give a key (what a console offers)
+        memberships: mine.map((m) => ({
+          ...presentMembership(m),
+          scopes: [...heldAdminScopes(actorOf(ctx), { owner: m.owner, organizationId: m.organizationId })],
+        })),
       },
     };
   });
