@@ -425,7 +425,7 @@ describe('resource servers and the CLI', () => {
     expect(JSON.parse(unknown.stderr).errors[0]).toMatchObject({ status: 400 });
   });
 
-  it.each([['Orders:Read'], ['orders'], ['keys:read'], ['admin'], ['a:b c']])(
+  it.each([['Orders:Read'], ['orders'], ['keys:read'], ['keys:delete'], ['admin'], ['a:b c']])(
     'refuses %j as a resource scope (usage error)',
     async (scopes) => {
       const result = await run('resource-server', 'create', '--name', 'bad', '--scopes', scopes);

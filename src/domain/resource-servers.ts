@@ -2,7 +2,7 @@ import { authorize } from './authorize.ts';
 import type { Actor } from './actors.ts';
 import type { DomainDeps } from './context.ts';
 import { AppError } from '../errors.ts';
-import { RESERVED_SCOPES, RESOURCE_SCOPE_PATTERN } from './scopes.ts';
+import { isRegistrableResourceScope } from './scopes.ts';
 import { clientIdFor } from './secrets.ts';
 import type { ResourceServer } from './types.ts';
 
@@ -18,9 +18,7 @@ export function createResourceServers(deps: DomainDeps) {
       scopes: string[] = [],
     ): Promise<{ server: ResourceServer; secret: string }> {
       authorize(actor, 'resource_server.create');
-      const invalid = scopes.filter(
-        (scope) => !RESOURCE_SCOPE_PATTERN.test(scope) || RESERVED_SCOPES.has(scope),
-      );
+      const invalid = scopes.filter((scope) => !isRegistrableResourceScope(scope));
       if (invalid.length)
         throw new AppError(
           'bad_request',

@@ -22,6 +22,9 @@ export const ADMIN_SCOPES_OF: Record<OwnerType, readonly AdminScope[]> = {
   store: ADMIN_SCOPES.filter((scope) => scope !== 'stores:write'),
 };
 
+/** A resource scope: `resource:action`, lower case, e.g. `orders:read` (RFC 6749 scope-token syntax, narrowed). */
+export const RESOURCE_SCOPE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}:[a-z][a-z0-9_.-]{0,63}$/;
+
 /** Scope names with a fixed meaning here, which no resource server may register. */
 export const RESERVED_SCOPES = new Set<string>([
   ...ADMIN_SCOPES,
@@ -31,8 +34,14 @@ export const RESERVED_SCOPES = new Set<string>([
   'offline_access',
 ]);
 
-/** A resource scope: `resource:action`, lower case, e.g. `orders:read` (RFC 6749 scope-token syntax, narrowed). */
-export const RESOURCE_SCOPE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}:[a-z][a-z0-9_.-]{0,63}$/;
+/** The resources of the admin scopes: `keys:delete` registered elsewhere would read like one of ours. */
+const ADMIN_RESOURCES = new Set(ADMIN_SCOPES.map((scope) => scope.split(':')[0]));
+
+/** Whether a resource server may register `scope`. */
+export const isRegistrableResourceScope = (scope: string) =>
+  RESOURCE_SCOPE_PATTERN.test(scope) &&
+  !RESERVED_SCOPES.has(scope) &&
+  !ADMIN_RESOURCES.has(scope.split(':')[0] ?? '');
 
 export const isAdminScope = (scope: string): scope is AdminScope =>
   (ADMIN_SCOPES as readonly string[]).includes(scope);

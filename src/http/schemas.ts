@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RESERVED_SCOPES, RESOURCE_SCOPE_PATTERN } from '../domain/scopes.ts';
+import { isRegistrableResourceScope, RESOURCE_SCOPE_PATTERN } from '../domain/scopes.ts';
 
 /** Shapes shared by the admin API's request schemas. */
 export const name = z.string().trim().min(1, 'must not be empty').max(255);
@@ -60,7 +60,7 @@ export const scopeList = z
 export const resourceScope = z
   .string()
   .regex(RESOURCE_SCOPE_PATTERN, 'must look like orders:read (lower case resource:action)')
-  .refine((scope) => !RESERVED_SCOPES.has(scope), 'is an appkeys scope, not a resource scope');
+  .refine(isRegistrableResourceScope, 'is (or reads like) an appkeys admin scope, not a resource scope');
 
 /** A comma-separated list on the command line: `a,b` (pipe it into the list's schema). */
 export const commaList = z
