@@ -88,6 +88,16 @@ export function createApplicationKeys(deps: DomainDeps) {
     return { owner, key };
   }
 
+  /**
+   * The no-escalation check again under the owner's lease, on the key as it is now: a concurrent
+   * change could have widened it since it was first read (or deleted it).
+   */
+  async function assertStillHeld(actor: Actor, owner: ResolvedOwner, keyId: string, verb: string) {
+    const current = await repos.applicationKeys.findById(keyId);
+    if (!current) throw new AppError('not_found', `No application key ${keyId}.`);
+    scopeRules.assertHoldsKeyScopes(actor, owner, current.scopes, verb);
+  }
+
   return {
     async create(actor: Actor, ref: OwnerRef, input: KeyInput): Promise<KeyResult> {
       const owner = await ownerFor(actor, ref, 'keys.manage');
@@ -160,6 +170,7 @@ export function createApplicationKeys(deps: DomainDeps) {
       };
       const now = clock();
       const { warnings } = await underOwnerLease(ref, fields.reservedRateLimit, key.id, async () => {
+        await assertStillHeld(actor, owner, key.id, 'change');
         try {
           await repos.applicationKeys.update(key.id, fields, now);
         } catch (error) {
@@ -197,9 +208,10 @@ export function createApplicationKeys(deps: DomainDeps) {
       scopeRules.assertHoldsKeyScopes(actor, owner, key.scopes, 'rotate the secret of');
       const { secret, hash } = secrets.newSecret();
       const now = clock();
-      await underOwnerLease(ref, undefined, undefined, () =>
-        repos.applicationKeys.update(key.id, { secretHash: hash }, now),
-      );
+      await underOwnerLease(ref, undefined, undefined, async () => {
+        await assertStillHeld(actor, owner, key.id, 'rotate the secret of');
+        await repos.applicationKeys.update(key.id, { secretHash: hash }, now);
+      });
       await audit.record(actor, owner, 'application_key.secret_rotated', {
         type: 'application_key',
         id: key.id,

@@ -1,6 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { ADMIN_SCOPE } from './client-metadata.ts';
-import { clientInfo } from './client-metadata.ts';
+import { ADMIN_SCOPE, clientInfo } from './client-metadata.ts';
 
 /**
  * The resource indicator (RFC 8707) of every application key's client_credentials token: "what
