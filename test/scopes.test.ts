@@ -226,6 +226,9 @@ describe('every admin scope guards its routes', () => {
     expect((await api.get(`${ownerPath(w.storeRef)}/members`)).status).toBe(200);
     await server.runtime.domain.applicationKeys.update(cli, w.storeRef, key.id, { scopes: ['keys:read'] });
     expect((await api.get(`${ownerPath(w.storeRef)}/members`)).status).toBe(403);
+    // and new tokens follow the key at once too
+    expect((await tokenRequest(key, { scope: 'members:read' })).body.error).toBe('invalid_scope');
+    expect((await tokenRequest(key)).body.scope).toBe('keys:read');
   });
 });
 
