@@ -21,7 +21,9 @@ export type Action =
   /** Add or remove a store_owner. */
   | 'members.manage_owner'
   /** Grant or revoke manage_application_keys. */
-  | 'permissions.grant';
+  | 'permissions.grant'
+  /** Change a store's require_2fa_for_key_managers: store owners and operators only. */
+  | 'store.set_two_factor_policy';
 
 /** The thing acted on: an organization or a store, with the organization it belongs to. */
 export type Target = { owner: OwnerRef; organizationId: string; requireTwoFactorForKeyManagers?: boolean };
@@ -52,13 +54,20 @@ const storeAdminActions: Action[] = [
 
 /** What each store role may do in its store: an owner may also manage owners and grant permissions. */
 const storeRoleActions: Record<'store_owner' | 'store_admin', Set<Action>> = {
-  store_owner: new Set<Action>([...storeAdminActions, 'members.manage_owner', 'permissions.grant']),
+  store_owner: new Set<Action>([
+    ...storeAdminActions,
+    'members.manage_owner',
+    'permissions.grant',
+    'store.set_two_factor_policy',
+  ]),
   store_admin: new Set<Action>(storeAdminActions),
 };
 
 /** Org Admin (an org_admin member or an organization key): everything in the organization but operator actions and grants. */
 function orgAdminDecision(action: Action): Decision {
-  return operatorOnly.has(action) || action === 'permissions.grant' ? 'forbidden' : 'allowed';
+  return operatorOnly.has(action) || action === 'permissions.grant' || action === 'store.set_two_factor_policy'
+    ? 'forbidden'
+    : 'allowed';
 }
 
 function storeRoleDecision(membership: MembershipGrant, action: Action): Decision {
@@ -106,7 +115,7 @@ function keyDecision(
  * Org Admins (members or organization keys) everything in their organization but operator
  * actions and grants; store owners, admins (and store keys) and members what their role allows in
  * their store; storefront tokens nothing. A store requiring a second factor for key managers
- * refuses key management to users without one.
+ * refuses key management to users who did not sign in with one this time (the token's `amr`).
  */
 export function decide(actor: Actor, action: Action, target?: Target): Decision {
   if (actor.kind === 'cli') return 'allowed';
@@ -117,7 +126,7 @@ export function decide(actor: Actor, action: Action, target?: Target): Decision 
     decision === 'allowed' &&
     action === 'keys.manage' &&
     target?.requireTwoFactorForKeyManagers &&
-    !actor.totpEnrolled
+    !actor.signedInWithSecondFactor
   )
     return 'two_factor_required';
   return decision;

@@ -105,11 +105,18 @@ export async function startConsoleSignIn(issuer: string, redirectUri = 'http://1
   };
 }
 
-/** Signs a user in through the real pages and returns the console's tokens. */
+/** Whether a page is the consent page shown for loopback redirects. */
+export const isConsentPage = (html: string) => html.includes('name="decision"');
+
+/**
+ * Signs a user in through the real pages and returns the console's tokens. The flow redirects to
+ * a loopback address, so the person allows it on the consent page, as they would in a browser.
+ */
 export async function signIn(issuer: string, email: string, password: string, otp?: () => string) {
   const flow = await startConsoleSignIn(issuer);
   let step = await flow.submit(flow.page.html, { email, password });
   if (otp && step.html.includes('name="otp"')) step = await flow.submit(step.html, { otp: otp() });
+  if (isConsentPage(step.html)) step = await flow.submit(step.html, { decision: 'allow' });
   if (!step.url.startsWith('http://127.0.0.1:5999/callback'))
     throw new Error(`sign-in did not complete: ${step.response.status} ${step.html.slice(0, 300)}`);
   return flow.complete(step.url);
