@@ -3,7 +3,8 @@ import type { Context, Next } from 'koa';
 import type { TrustProxy } from '../config/trust-proxy.ts';
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as dual-stack sockets report) in its IPv4 form. */
-const plain = (address: string) => (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address);
+const plain = (address: string) =>
+  /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
 
 export type ClientOrigin = { address: string; https: boolean };
 

@@ -65,9 +65,14 @@ export const formAction = (html: string) => /<form method="post" action="([^"]+)
 
 /**
  * Starts the console's authorization-code + PKCE flow with openid-client and returns the login
- * page; `complete` exchanges the final redirect for tokens.
+ * page; `complete` exchanges the final redirect for tokens. Pass the `browser` of an earlier flow
+ * to start from its session (its cookies).
  */
-export async function startConsoleSignIn(issuer: string, redirectUri = 'http://127.0.0.1:5999/callback') {
+export async function startConsoleSignIn(
+  issuer: string,
+  redirectUri = 'http://127.0.0.1:5999/callback',
+  b: Browser = browser(),
+) {
   const config = await client.discovery(new URL(issuer), 'appkeys-console', undefined, client.None(), {
     execute: [client.allowInsecureRequests],
     algorithm: 'oauth2',
@@ -81,7 +86,6 @@ export async function startConsoleSignIn(issuer: string, redirectUri = 'http://1
     code_challenge_method: 'S256',
     state,
   });
-  const b = browser();
   const first = await b.follow(authorizationUrl.toString(), issuer);
   return {
     browser: b,
