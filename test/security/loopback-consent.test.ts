@@ -60,7 +60,11 @@ describe('a sign-in for a loopback redirect asks the person', () => {
     const { flow, next } = await passwordStep(email, 'http://127.0.0.1:61237/callback');
     await flow.submit(next.html, { decision: 'allow' });
     // a link that starts a new flow in the same browser (the session cookie) for another port
-    const again = await startConsoleSignIn(server.config.issuer, 'http://127.0.0.1:61238/steal', flow.browser);
+    const again = await startConsoleSignIn(
+      server.config.issuer,
+      'http://127.0.0.1:61238/steal',
+      flow.browser,
+    );
     expect(again.page.response.status).toBe(200);
     expect(isConsentPage(again.page.html)).toBe(true);
     expect(again.page.html).toContain('port <strong>61238</strong>');

@@ -24,10 +24,7 @@ async function person() {
 
 describe('the CLI never takes a password on the command line', () => {
   it('refuses --password as a usage error pointing to --password-stdin', async () => {
-    for (const args of [
-      ['--password', 'a long enough password'],
-      ['--password=a long enough password'],
-    ]) {
+    for (const args of [['--password', 'a long enough password'], ['--password=a long enough password']]) {
       const result = await runCli(['user', 'create', '--email', newEmail(), ...args], server.sharedEnv);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/--password is not accepted.*--password-stdin/s);

@@ -95,9 +95,16 @@ export function interactionRoutes(deps: Deps): Router {
 
   type Details = Awaited<ReturnType<typeof provider.interactionDetails>>;
 
-  /** Grants the console what it asked for, within its registered scope. */
+  /**
+   * Grants the console what it asked for, within its registered scope. An existing grant of this
+   * session is extended rather than replaced, so tokens issued under it stay valid.
+   */
   async function consent(ctx: Context, interaction: Details, accountId: string) {
-    const grant = new provider.Grant({ accountId, clientId: CONSOLE_CLIENT_ID });
+    const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+    const grant =
+      existing?.accountId === accountId && existing.clientId === CONSOLE_CLIENT_ID
+        ? existing
+        : new provider.Grant({ accountId, clientId: CONSOLE_CLIENT_ID });
     grant.addOIDCScope(String(interaction.params.scope ?? 'openid'));
     return finish(ctx, { consent: { grantId: await grant.save() } });
   }
