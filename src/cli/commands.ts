@@ -28,7 +28,11 @@ const owner = z
  */
 export const commands = {
   'user create': {
-    flags: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, operator: { type: 'boolean' } },
+    flags: {
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      operator: { type: 'boolean' },
+    },
     /** main.ts reads the password (standard input or a prompt) into `password` before parsing. */
     readsPassword: true,
     schema: z.object({

@@ -65,7 +65,9 @@ const storeRoleActions: Record<'store_owner' | 'store_admin', Set<Action>> = {
 
 /** Org Admin (an org_admin member or an organization key): everything in the organization but operator actions and grants. */
 function orgAdminDecision(action: Action): Decision {
-  return operatorOnly.has(action) || action === 'permissions.grant' || action === 'store.set_two_factor_policy'
+  return operatorOnly.has(action) ||
+    action === 'permissions.grant' ||
+    action === 'store.set_two_factor_policy'
     ? 'forbidden'
     : 'allowed';
 }

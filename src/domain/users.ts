@@ -50,7 +50,11 @@ export function createUsers(deps: DomainDeps) {
   /** Changing the second factor needs a fresh sign-in: a stolen, older session cannot do it. */
   function requireRecentSignIn(actor: Actor): void {
     const now = Math.floor(clock().getTime() / 1000);
-    if (actor.kind !== 'user' || actor.authTime === undefined || now - actor.authTime > RECENT_SIGN_IN_SECONDS)
+    if (
+      actor.kind !== 'user' ||
+      actor.authTime === undefined ||
+      now - actor.authTime > RECENT_SIGN_IN_SECONDS
+    )
       throw new AppError(
         'forbidden',
         `Changing your second factor needs a sign-in within the last ${RECENT_SIGN_IN_SECONDS / 60} minutes: sign in again first.`,

@@ -9,7 +9,11 @@ import { meRoutes } from './routes/me.ts';
 import type { SignInThrottle } from './interactions/sign-in-throttle.ts';
 
 /** The admin API under /v2 (authentication and rate limiting run before it, see app.ts). */
-export function adminRouter(deps: { domain: Domain; limiter: Limiter; signInThrottle: SignInThrottle }): Router {
+export function adminRouter(deps: {
+  domain: Domain;
+  limiter: Limiter;
+  signInThrottle: SignInThrottle;
+}): Router {
   const router = new Router({ prefix: '/v2' });
   organizationRoutes(router, deps.domain);
   applicationKeyRoutes(router, deps.domain);

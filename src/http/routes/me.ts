@@ -10,7 +10,10 @@ import { presentMembership } from './members.ts';
 
 const verify = envelope({ otp: z.string().regex(/^\d{6}$/, 'must be 6 digits') });
 // lengths are checked by the domain, which says what the rule is
-const changePassword = envelope({ current_password: z.string().max(4096), new_password: z.string().max(4096) });
+const changePassword = envelope({
+  current_password: z.string().max(4096),
+  new_password: z.string().max(4096),
+});
 
 /** The signed-in person: memberships, their password, and enrolling the TOTP second factor. */
 export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottle): void {
