@@ -106,6 +106,10 @@ export function createUsers(deps: DomainDeps) {
       return user.totpEnrolled ? { outcome: 'second_factor', user } : { outcome: 'ok', user };
     },
 
+    async hasSecondFactor(userId: string): Promise<boolean> {
+      return (await repos.users.findById(userId))?.totpEnrolled ?? false;
+    },
+
     /** Checks a TOTP code of an enrolled user; each code is accepted once (see `claimStep`). */
     async checkSecondFactor(userId: string, otp: string): Promise<boolean> {
       const user = await repos.users.findById(userId);

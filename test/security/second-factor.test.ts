@@ -151,6 +151,34 @@ describe('require_2fa_for_key_managers: what it checks', () => {
   });
 });
 
+describe('a session from before enrolment', () => {
+  it('is asked for a code before it gets another token', async () => {
+    const { email } = await person();
+    const flow = await startConsoleSignIn(server.config.issuer);
+    const consent = await flow.submit(flow.page.html, { email, password: PASSWORD });
+    const done = await flow.submit(consent.html, { decision: 'allow' });
+    const api = adminClient(server.url, (await flow.complete(done.url)).access_token);
+    const started = await api.post('/v2/me/totp');
+    const next = authenticator(started.body.data.secret);
+    expect((await api.post('/v2/me/totp/verify', { data: { otp: await next() } })).status).toBe(200);
+
+    // the same browser (its password-only session) starts another sign-in
+    const again = await startConsoleSignIn(server.config.issuer, undefined, flow.browser);
+    expect(again.page.html).toContain('name="otp"');
+    const wrong = await again.submit(again.page.html, { otp: '000000' });
+    expect(wrong.response.status).toBe(401);
+    const consented = await again.submit(wrong.html, { otp: await next() });
+    expect(isConsentPage(consented.html)).toBe(true);
+    const bound = adminClient(
+      server.url,
+      (await again.complete((await again.submit(consented.html, { decision: 'allow' })).url)).access_token,
+    );
+    // replacing the factor needs a sign-in with it: this token has one
+    expect((await bound.post('/v2/me/totp')).status).toBe(201);
+    expect((await api.post('/v2/me/totp')).status).toBe(403);
+  });
+});
+
 describe('a TOTP code is accepted once', () => {
   it('at sign-in: of concurrent submissions of one code, exactly one gets through', async () => {
     const { email } = await person();

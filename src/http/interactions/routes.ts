@@ -123,6 +123,15 @@ export function interactionRoutes(deps: Deps): Router {
     );
   };
 
+  /** Remembers who passed the password (or holds the session) and shows the TOTP form. */
+  async function askSecondFactor(ctx: Context, uid: string, userId: string) {
+    const stored = await provider.Interaction.find(uid);
+    if (!stored) return message(ctx, 400, 'Sign-in expired', 'Start again from the application.');
+    stored.result = { appkeys_pending_user: userId } satisfies Pending;
+    await stored.save(Math.max(60, (stored.exp ?? 0) - Math.floor(Date.now() / 1000)));
+    return otpPage(ctx, uid);
+  }
+
   router.get('/interaction/:uid', async (ctx) => {
     const interaction = await details(ctx);
     if (!interaction) return;
@@ -132,6 +141,9 @@ export function interactionRoutes(deps: Deps): Router {
         return message(ctx, 403, 'Not allowed', 'Only the appkeys console signs people in here.');
       const accountId = interaction.session?.accountId;
       if (!accountId) return loginPage(ctx, uid);
+      // a session signed in before its person enrolled a factor: ask for a code before any token
+      if (!interaction.session?.amr?.includes('otp') && (await users.hasSecondFactor(accountId)))
+        return askSecondFactor(ctx, uid, accountId);
       const redirect = String(interaction.params.redirect_uri ?? '');
       if (redirect === consoleCallback) return consent(ctx, interaction, accountId);
       return consentPage(ctx, uid, redirect);
@@ -164,13 +176,7 @@ export function interactionRoutes(deps: Deps): Router {
       return loginPage(ctx, uid, 401, INVALID, email);
     }
     await throttle.succeeded(ctx.ip, email);
-    if (result.outcome === 'second_factor') {
-      const stored = await provider.Interaction.find(uid);
-      if (!stored) return message(ctx, 400, 'Sign-in expired', 'Start again from the application.');
-      stored.result = { appkeys_pending_user: result.user.id } satisfies Pending;
-      await stored.save(Math.max(60, (stored.exp ?? 0) - Math.floor(Date.now() / 1000)));
-      return otpPage(ctx, uid);
-    }
+    if (result.outcome === 'second_factor') return askSecondFactor(ctx, uid, result.user.id);
     return finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'] } });
   });
 
