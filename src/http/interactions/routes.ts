@@ -26,8 +26,8 @@ const INVALID = 'The email or password is not correct.';
 /**
  * The sign-in pages on oidc-provider's interaction API: email and password, then a TOTP code for
  * users with a second factor; consent is implicit for the console at the issuer and asked for
- * loopback redirects (command-line tools). Forms carry a CSRF
- * token bound to the interaction (which oidc-provider already binds to this browser by cookie).
+ * loopback redirects (command-line tools). Forms carry a CSRF token bound to the interaction
+ * (which oidc-provider already binds to this browser by cookie).
  * Errors never tell whether an email has an account.
  */
 export function interactionRoutes(deps: Deps): Router {
@@ -123,6 +123,10 @@ export function interactionRoutes(deps: Deps): Router {
     );
   };
 
+  /** A session signed in before its person enrolled a factor: ask for a code before any token. */
+  const needsStepUp = async (interaction: Details, accountId: string) =>
+    !interaction.session?.amr?.includes('otp') && (await users.hasSecondFactor(accountId));
+
   /** Remembers who passed the password (or holds the session) and shows the TOTP form. */
   async function askSecondFactor(ctx: Context, uid: string, userId: string) {
     const stored = await provider.Interaction.find(uid);
@@ -141,9 +145,7 @@ export function interactionRoutes(deps: Deps): Router {
         return message(ctx, 403, 'Not allowed', 'Only the appkeys console signs people in here.');
       const accountId = interaction.session?.accountId;
       if (!accountId) return loginPage(ctx, uid);
-      // a session signed in before its person enrolled a factor: ask for a code before any token
-      if (!interaction.session?.amr?.includes('otp') && (await users.hasSecondFactor(accountId)))
-        return askSecondFactor(ctx, uid, accountId);
+      if (await needsStepUp(interaction, accountId)) return askSecondFactor(ctx, uid, accountId);
       const redirect = String(interaction.params.redirect_uri ?? '');
       if (redirect === consoleCallback) return consent(ctx, interaction, accountId);
       return consentPage(ctx, uid, redirect);
@@ -209,6 +211,7 @@ export function interactionRoutes(deps: Deps): Router {
       return message(ctx, 403, 'Not allowed', 'Only the appkeys console signs people in here.');
     const accountId = interaction.session?.accountId;
     if (interaction.prompt.name !== 'consent' || !accountId) return loginPage(ctx, interaction.uid);
+    if (await needsStepUp(interaction, accountId)) return askSecondFactor(ctx, interaction.uid, accountId);
     if (field(body, 'decision') === 'allow') return consent(ctx, interaction, accountId);
     return finish(ctx, { error: 'access_denied', error_description: 'The person refused this sign-in.' });
   });
