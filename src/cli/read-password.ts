@@ -9,37 +9,49 @@ export async function passwordFromStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** Reads one line from the terminal without echoing it. */
-function hiddenLine(question: string): Promise<string> {
+/**
+ * Reads `count` lines from the terminal without echoing them, each after its prompt. Keystrokes
+ * typed ahead (or pasted) are kept for the next line.
+ */
+function hiddenLines(prompts: string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    stderr.write(question);
+    const lines: string[] = [];
+    let line = '';
     stdin.setRawMode(true);
     stdin.resume();
-    let line = '';
-    const done = (error?: Error) => {
+    stderr.write(prompts[0] ?? '');
+    const stop = () => {
       stdin.setRawMode(false);
       stdin.pause();
       stdin.off('data', onData);
-      stderr.write('\n');
-      if (error) reject(error);
-      else resolve(line);
     };
-    const onData = (chunk: Buffer) => {
+    function onData(chunk: Buffer) {
       for (const char of chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003' || char === '\u0004') return done(new Error('cancelled'));
-        if (char === '\u007f' || char === '\b') line = [...line].slice(0, -1).join('');
+        if (char === '\u0003' || char === '\u0004') {
+          stop();
+          stderr.write('\n');
+          return reject(new Error('cancelled'));
+        }
+        if (char === '\r' || char === '\n') {
+          lines.push(line);
+          line = '';
+          stderr.write('\n');
+          if (lines.length === prompts.length) {
+            stop();
+            return resolve(lines);
+          }
+          stderr.write(prompts[lines.length] ?? '');
+        } else if (char === '\u007f' || char === '\b') line = [...line].slice(0, -1).join('');
         else line += char;
       }
-    };
+    }
     stdin.on('data', onData);
   });
 }
 
 /** Asks for a new password twice on the terminal (no echo); undefined when the two differ. */
 export async function promptNewPassword(): Promise<string | undefined> {
-  const first = await hiddenLine('Password: ');
-  const second = await hiddenLine('Repeat password: ');
+  const [first, second] = await hiddenLines(['Password: ', 'Repeat password: ']);
   return first === second ? first : undefined;
 }
 
