@@ -41,7 +41,14 @@ export async function startServices() {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
-      env: { ...process.env, ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, ...extraEnv },
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        ISSUER: `http://127.0.0.1:${port}`,
+        METRICS_PORT: '0',
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);

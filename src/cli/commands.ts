@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Domain } from '../domain/index.ts';
+import { passwordProblem } from '../domain/users.ts';
 import type { OwnerRef, Role } from '../domain/types.ts';
 import { presentMembership } from '../http/routes/members.ts';
 import { presentKey, presentOrganization, presentStore, withWarnings } from '../http/presenters.ts';
@@ -27,10 +28,20 @@ const owner = z
  */
 export const commands = {
   'user create': {
-    flags: { email: { type: 'string' }, password: { type: 'string' }, operator: { type: 'boolean' } },
+    flags: {
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      operator: { type: 'boolean' },
+    },
+    /** main.ts reads the password (standard input or a prompt) into `password` before parsing. */
+    readsPassword: true,
     schema: z.object({
       email: z.email(),
-      password: z.string().min(8, 'must be at least 8 characters'),
+      'password-stdin': z.boolean().optional(),
+      password: z.string().superRefine((value, ctx) => {
+        const problem = passwordProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
       operator: z.boolean().optional(),
     }),
     run: async (domain: Domain, v: { email: string; password: string; operator?: boolean }) => {

@@ -6,9 +6,11 @@ import { NoDatabaseError } from '../infra/ferretdb/build-binary.ts';
 import { describeIssues } from '../http/request-body.ts';
 import { openRuntime } from '../runtime.ts';
 import { commands, type CommandName } from './commands.ts';
+import { canPrompt, passwordFromStdin, promptNewPassword } from './read-password.ts';
 
 const USAGE = `Usage: appkeys <command> [flags]
-  appkeys user create --email E --password P [--operator]
+  appkeys user create --email E [--password-stdin] [--operator]
+      (the password, at least 12 characters, from standard input or a prompt)
   appkeys org create --name N --rate-limit R
   appkeys store create --org ORG_ID --name N --rate-limit R
   appkeys key create (--org ORG_ID | --store STORE_ID) --name N [--reserved-rate-limit R] [--scopes a,b]
@@ -28,6 +30,16 @@ function fail(error: AppError): never {
   process.exit(1);
 }
 
+/** The password of a command: all of standard input with --password-stdin, else a prompt on a terminal. */
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) return passwordFromStdin();
+  if (!canPrompt())
+    usageError('standard input is not a terminal: give --password-stdin to read the password from it.');
+  const password = await promptNewPassword().catch(() => usageError('cancelled'));
+  if (password === undefined) usageError('the two passwords differ.');
+  return password;
+}
+
 /** Operator commands over the same domain code as the API, with or without a running server. */
 async function main(argv: string[]): Promise<void> {
   const name = argv.slice(0, 2).join(' ');
@@ -37,6 +49,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!(name in commands)) usageError(`unknown command "${name}"`);
   const command = commands[name as CommandName];
+  if (argv.some((arg) => arg === '--password' || arg.startsWith('--password=')))
+    usageError(
+      '--password is not accepted: a password on the command line ends up in shell history and process lists. Use --password-stdin (e.g. `appkeys user create --email E --password-stdin < file`), or run in a terminal to be prompted.',
+    );
   let values: Record<string, unknown>;
   try {
     values = parseArgs({
@@ -47,8 +63,14 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     usageError((error as Error).message);
   }
+  if ('readsPassword' in command) values.password = await readPassword(values['password-stdin'] === true);
   const parsed = command.schema.safeParse(values);
-  if (!parsed.success) usageError(describeIssues(parsed.error.issues).replace(/(^|; )([\w-]+):/g, '$1--$2:'));
+  if (!parsed.success)
+    usageError(
+      describeIssues(parsed.error.issues).replace(/(^|; )([\w-]+):/g, (_, separator: string, flag: string) =>
+        flag === 'password' ? `${separator}the password:` : `${separator}--${flag}:`,
+      ),
+    );
 
   let config;
   try {

@@ -27,6 +27,10 @@ export type Actor =
       userId: string;
       operator: boolean;
       totpEnrolled: boolean;
+      /** This token's sign-in used the second factor (its `amr` includes `otp`). */
+      signedInWithSecondFactor: boolean;
+      /** When this token's sign-in happened (epoch seconds), if known. */
+      authTime: number | undefined;
       memberships: MembershipGrant[];
     };
 

@@ -50,17 +50,26 @@ export function createApplicationKeys(deps: DomainDeps) {
    * need the check-then-write to be atomic, and on FerretDB v1 two concurrent updates of one
    * document could otherwise lose one another. When `requested` is given (a reservation for key
    * `exceptId`, or a new key), it is checked against the limit first and warnings are returned.
+   * A new key (`isNew`) is also counted against MAX_KEYS_PER_OWNER under the same lease, so
+   * concurrent creates cannot pass the limit together.
    */
   async function underOwnerLease<T>(
     owner: OwnerRef,
     requested: number | undefined,
     exceptId: string | undefined,
     write: () => Promise<T>,
+    isNew = false,
   ): Promise<{ result: T; warnings: string[] }> {
     return leases.run(limitsLease(owner), async () => {
       if (requested === undefined) return { result: await write(), warnings: [] };
       const current = await resolveOwner(repos, owner);
-      const reservedByOthers = sumReserved(await repos.applicationKeys.allOfOwner(owner), exceptId);
+      const keys = await repos.applicationKeys.allOfOwner(owner);
+      if (isNew && keys.length >= deps.maxKeysPerOwner)
+        throw new AppError(
+          'conflict',
+          `The ${owner.type} already has ${keys.length} application keys, the most one owner may have (MAX_KEYS_PER_OWNER is ${deps.maxKeysPerOwner}); delete unused keys first.`,
+        );
+      const reservedByOthers = sumReserved(keys, exceptId);
       const conflict = reservationConflict({
         ownerType: owner.type,
         rateLimit: current.rateLimit,
@@ -120,14 +129,20 @@ export function createApplicationKeys(deps: DomainDeps) {
         updatedAt: now,
         lastUsedAt: null,
       };
-      const { warnings } = await underOwnerLease(ref, key.reservedRateLimit, undefined, async () => {
-        try {
-          await repos.applicationKeys.insert(key);
-        } catch (error) {
-          if (error instanceof DuplicateNameError) throw duplicateName(owner, input.name);
-          throw error;
-        }
-      });
+      const { warnings } = await underOwnerLease(
+        ref,
+        key.reservedRateLimit,
+        undefined,
+        async () => {
+          try {
+            await repos.applicationKeys.insert(key);
+          } catch (error) {
+            if (error instanceof DuplicateNameError) throw duplicateName(owner, input.name);
+            throw error;
+          }
+        },
+        true,
+      );
       await audit.record(
         actor,
         owner,
@@ -239,12 +254,20 @@ export function createApplicationKeys(deps: DomainDeps) {
       );
     },
 
-    async rateLimitView(actor: Actor, ref: OwnerRef) {
+    /** The owner's limit and reservations: totals over all its keys, the keys themselves one page at a time. */
+    async rateLimitView(actor: Actor, ref: OwnerRef, page: Page) {
       const owner = await resolveOwner(repos, ref);
       authorize(actor, 'rate_limit.read', owner);
-      const keys = await repos.applicationKeys.allOfOwner(ref);
-      const reserved = sumReserved(keys);
-      return { rateLimit: owner.rateLimit, reserved, sharedPool: owner.rateLimit - reserved, keys };
+      // bounded by MAX_KEYS_PER_OWNER
+      const all = await repos.applicationKeys.allOfOwner(ref);
+      const reserved = sumReserved(all);
+      return {
+        rateLimit: owner.rateLimit,
+        reserved,
+        sharedPool: owner.rateLimit - reserved,
+        keys: all.slice(page.offset, page.offset + page.limit),
+        total: all.length,
+      };
     },
   };
 }

@@ -12,7 +12,7 @@ export function authorize(actor: Actor, action: Action, target?: Target): void {
   if (decision === 'two_factor_required')
     throw new AppError(
       'forbidden',
-      `The ${describeTarget(target)} requires a second factor for key managers: enrol TOTP with POST /v2/me/totp first.`,
+      `The ${describeTarget(target)} requires a second factor for key managers: sign in with your TOTP code (enrol one with POST /v2/me/totp first if you have none).`,
     );
   if (decision === 'insufficient_scope')
     throw new AppError(

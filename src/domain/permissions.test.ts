@@ -94,6 +94,8 @@ describe('scopes narrow a key within its role', () => {
       userId: 'u1',
       operator: false,
       totpEnrolled: false,
+      signedInWithSecondFactor: false,
+      authTime: undefined,
       memberships: [
         { owner: store1.owner, organizationId: 'o1', role: 'store_member', manageApplicationKeys: true },
       ],

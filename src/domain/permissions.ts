@@ -30,6 +30,8 @@ export const ACTION_SCOPES = {
   'members.manage_owner': 'members:write',
   /** Grant or revoke manage_application_keys. */
   'permissions.grant': 'members:write',
+  /** Change a store's require_2fa_for_key_managers: store owners and operators only. */
+  'store.set_two_factor_policy': 'settings:write',
 } as const satisfies Record<string, AdminScope | null>;
 
 /** What a request wants to do. */
@@ -70,13 +72,22 @@ const storeAdminActions: Action[] = [
 
 /** What each store role may do in its store: an owner may also manage owners and grant permissions. */
 const storeRoleActions: Record<'store_owner' | 'store_admin', Set<Action>> = {
-  store_owner: new Set<Action>([...storeAdminActions, 'members.manage_owner', 'permissions.grant']),
+  store_owner: new Set<Action>([
+    ...storeAdminActions,
+    'members.manage_owner',
+    'permissions.grant',
+    'store.set_two_factor_policy',
+  ]),
   store_admin: new Set<Action>(storeAdminActions),
 };
 
 /** Org Admin (an org_admin member or an organization key): everything in the organization but operator actions and grants. */
 function orgAdminDecision(action: Action): Decision {
-  return operatorOnly.has(action) || action === 'permissions.grant' ? 'forbidden' : 'allowed';
+  return operatorOnly.has(action) ||
+    action === 'permissions.grant' ||
+    action === 'store.set_two_factor_policy'
+    ? 'forbidden'
+    : 'allowed';
 }
 
 function storeRoleDecision(membership: MembershipGrant, action: Action): Decision {
@@ -136,7 +147,7 @@ function keyDecision(
  * permissions; Org Admins (members or organization keys) everything in their organization but
  * operator actions and grants; store owners, admins (and store keys) and members what their role
  * allows in their store; keys only within their scopes; storefront tokens nothing. A store
- * requiring a second factor for key managers refuses key management to users without one.
+ * requiring a second factor for key managers refuses key management to users who did not sign in with one this time (the token's `amr`).
  */
 export function decide(actor: Actor, action: Action, target?: Target): Decision {
   if (actor.kind === 'cli') return 'allowed';
@@ -147,7 +158,7 @@ export function decide(actor: Actor, action: Action, target?: Target): Decision 
     decision === 'allowed' &&
     keyManagement.has(action) &&
     target?.requireTwoFactorForKeyManagers &&
-    !actor.totpEnrolled
+    !actor.signedInWithSecondFactor
   )
     return 'two_factor_required';
   return decision;

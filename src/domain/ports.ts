@@ -35,8 +35,17 @@ export type Repositories = {
     findByEmail(email: string): Promise<User | undefined>;
     update(
       id: string,
-      fields: Partial<Pick<User, 'totpSecret' | 'totpEnrolled' | 'totpLastStep' | 'passwordHash'>>,
+      fields: Partial<
+        Pick<User, 'totpSecret' | 'totpPendingSecret' | 'totpEnrolled' | 'totpLastStep' | 'passwordHash'>
+      >,
     ): Promise<void>;
+  };
+  /** TOTP codes already accepted: one claim per user and time step, taken atomically. */
+  totpCodes: {
+    /** True when this call claimed the step; false when it was claimed before (a replay). */
+    claim(userId: string, step: number, at: Date): Promise<boolean>;
+    /** Drops the user's claims of steps before `step` (they can no longer match anyway). */
+    forgetBefore(userId: string, step: number): Promise<void>;
   };
   memberships: {
     /** Throws DuplicateNameError when the user is already a member of the owner. */

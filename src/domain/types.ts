@@ -27,6 +27,8 @@ export type User = {
   /** The TOTP secret, encrypted; `totpEnrolled` once a code confirmed it. */
   totpSecret: string | null;
   totpEnrolled: boolean;
+  /** A new secret awaiting confirmation (enrolment, or replacing the current factor), encrypted. */
+  totpPendingSecret: string | null;
   /** The last TOTP time step used, so a code works once. */
   totpLastStep: number;
   createdAt: Date;

@@ -4,6 +4,7 @@ import type { Actor } from '../../domain/actors.ts';
 import type { Repositories } from '../../domain/ports.ts';
 import { AppError } from '../../errors.ts';
 import { ADMIN_SCOPE, STOREFRONT_SCOPE } from '../../oauth/client-metadata.ts';
+import type { SignInClaims } from '../../oauth/token-claims.ts';
 
 const unauthorized = (detail: string) =>
   new AppError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="appkeys"' } });
@@ -54,11 +55,14 @@ async function userActor(deps: { provider: Provider; repos: Repositories }, valu
   const user = await deps.repos.users.findById(token.accountId);
   if (!user) throw unauthorized('The account of this token no longer exists.');
   const memberships = await deps.repos.memberships.listByUser(user.id);
+  const signIn = (token.extra ?? {}) as SignInClaims;
   return {
     kind: 'user',
     userId: user.id,
     operator: user.operator,
     totpEnrolled: user.totpEnrolled,
+    signedInWithSecondFactor: Array.isArray(signIn.amr) && signIn.amr.includes('otp'),
+    authTime: typeof signIn.auth_time === 'number' ? signIn.auth_time : undefined,
     memberships: memberships.map((m) => ({
       owner: m.owner,
       organizationId: m.organizationId,

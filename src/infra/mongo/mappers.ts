@@ -84,6 +84,7 @@ export const keyFields = {
   requireTwoFactorForKeyManagers: 'require_2fa_for_key_managers',
   totpSecret: 'totp_secret',
   totpEnrolled: 'totp_enrolled',
+  totpPendingSecret: 'totp_pending_secret',
   totpLastStep: 'totp_last_step',
   passwordHash: 'password_hash',
 } as const;
@@ -142,6 +143,7 @@ export const toUser = (
     operator?: boolean | null;
     totp_secret?: string | null;
     totp_enrolled?: boolean | null;
+    totp_pending_secret?: string | null;
     totp_last_step?: number | null;
     created_at: Date;
   }>,
@@ -152,6 +154,7 @@ export const toUser = (
   operator: row.operator ?? false,
   totpSecret: row.totp_secret ?? null,
   totpEnrolled: row.totp_enrolled ?? false,
+  totpPendingSecret: row.totp_pending_secret ?? null,
   totpLastStep: row.totp_last_step ?? 0,
   createdAt: row.created_at,
 });

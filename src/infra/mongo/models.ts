@@ -89,6 +89,7 @@ const userSchema = new Schema(
     operator: { type: Boolean, default: false },
     totp_secret: { type: String, default: null },
     totp_enrolled: { type: Boolean, default: false },
+    totp_pending_secret: { type: String, default: null },
     totp_last_step: { type: Number, default: 0 },
     created_at: { type: Date, required: true },
   },
@@ -98,6 +99,21 @@ const userSchema = new Schema(
 /** Lower-cased email -> user id: an insert here claims an email atomically and finds users by primary key. */
 const userEmailSchema = new Schema(
   { _id: { type: String, required: true }, user_id: { type: String, required: true } },
+  { versionKey: false },
+);
+
+/**
+ * TOTP codes already accepted, `_id` = `${user_id}:${step}`: the insert into the unique `_id`
+ * index is the one atomic step on FerretDB v1 too, so of concurrent requests with one code
+ * exactly one claims it.
+ */
+const totpUsedCodeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    user_id: { type: String, required: true, index: true },
+    step: { type: Number, required: true },
+    used_at: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 
@@ -161,6 +177,7 @@ export function createModels(connection: Connection) {
     ResourceServer: connection.model('ResourceServer', resourceServerSchema, 'resource_servers'),
     User: connection.model('User', userSchema, 'users'),
     UserEmail: connection.model('UserEmail', userEmailSchema, 'user_emails'),
+    TotpUsedCode: connection.model('TotpUsedCode', totpUsedCodeSchema, 'totp_used_codes'),
     Membership: connection.model('Membership', membershipSchema, 'memberships'),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
   };
