@@ -59,6 +59,11 @@ describe('the embedded database (patched FerretDB) searches indexes on the hot p
     ['a user by email (the email claim)', 'user_emails', { _id: 'someone@example.com' }],
     ['a membership by its key', 'memberships', { _id: 'store:s1:user-id' }],
     ['the memberships of a user', 'memberships', { user_id: 'user-id' }],
+    [
+      'the purge of the records that expired in one minute',
+      'oidc_access_token',
+      { expiresMinute: '2026-12-03T19:08' },
+    ],
     ['a lease by name', 'leases', { _id: 'limits:store:s1' }],
     ['a lease released by its holder', 'leases', { _id: 'limits:store:s1', holder: 'h' }],
   ];
