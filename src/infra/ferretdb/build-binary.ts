@@ -70,6 +70,11 @@ export async function buildFerretdb(logger: Logger): Promise<string> {
       await run('git', ['apply', '-p1', patch], {
         cwd: tree,
         env: { ...env, GIT_CEILING_DIRECTORIES: work },
+      }).catch((error: Error & { stderr?: string }) => {
+        const why = error.stderr?.trim() || error.message;
+        throw new Error(
+          `Could not apply ${path.basename(patch)} to FerretDB ${source.Version} (needs git): ${why}`,
+        );
       });
     }
     await writeFile(path.join(tree, 'build', 'version', 'version.txt'), `${source.Version}\n`);
