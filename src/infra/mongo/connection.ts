@@ -2,19 +2,61 @@ import mongoose, { type Connection } from 'mongoose';
 
 export type { Connection };
 
+/**
+ * How long any one step of talking to the database may take before the request fails with 503
+ * (see unavailable.ts): choosing a server, opening a connection, or waiting for a reply. The
+ * driver's defaults (30 s to connect, replies awaited forever, mongoose buffering for 10 s) held
+ * requests for up to 50 s when the database stopped answering. 2 s is ample for a healthy
+ * database on a loaded machine; an option given in the URI wins.
+ */
+export const DATABASE_TIMEOUT_MS = 2000;
+
+const timeouts = {
+  serverSelectionTimeoutMS: DATABASE_TIMEOUT_MS,
+  connectTimeoutMS: DATABASE_TIMEOUT_MS,
+  // armed only while a command awaits its reply (never on idle pooled connections)
+  socketTimeoutMS: DATABASE_TIMEOUT_MS,
+  // a hello every second (each answered within connectTimeoutMS): a frozen or unreachable database
+  // is seen within ~3 s, and the driver then fails every waiting operation at once instead of letting
+  // each one time out (and retry) in turn; recovery is seen as fast
+  heartbeatFrequencyMS: 1000,
+} as const;
+
+function timeoutsNotIn(uri: string): Partial<typeof timeouts> {
+  return Object.fromEntries(
+    Object.entries(timeouts).filter(([name]) => !new RegExp(`[?&]${name}=`, 'i').test(uri)),
+  );
+}
+
 /** Opens a dedicated mongoose connection (no global `mongoose.connect`), failing fast when unreachable. */
 export async function connectMongo(uri: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
-    // a timeout given in the URI wins
-    ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 }),
+    ...timeoutsNotIn(uri),
+    // the same polling against MongoDB (which could stream) and FerretDB (which cannot)
+    serverMonitoringMode: 'poll',
+    // an operation that failed on the network would wait for a server all over again (twice the
+    // time); the caller gets 503 with Retry-After instead and retries itself
+    retryReads: false,
+    retryWrites: false,
+    // no queueing while disconnected: an operation goes to the driver, which fails within the timeouts
+    bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
   });
   return connection.asPromise();
 }
 
-export async function pingMongo(connection: Connection): Promise<void> {
+/** Resolves when the database answers a ping, rejects otherwise; never takes longer than `withinMs`. */
+export async function pingMongo(connection: Connection, withinMs = DATABASE_TIMEOUT_MS): Promise<void> {
   const db = connection.db;
   if (!db || connection.readyState !== 1) throw new Error('database not connected');
-  await db.command({ ping: 1 }, { timeoutMS: 2000 });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${withinMs} ms`)), withinMs);
+  });
+  try {
+    await Promise.race([db.command({ ping: 1 }), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
