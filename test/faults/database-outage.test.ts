@@ -110,7 +110,9 @@ async function world(runtime: Runtime, url: string) {
     },
     /** Readiness comes back by itself, and then tokens, the admin API and sign-in work again. */
     async expectRecovered() {
+      const restored = performance.now();
       await waitUntil(async () => (await fetch(`${url}/readyz`)).status === 200, 30_000, 'readiness');
+      console.info(`ready again ${Math.round(performance.now() - restored)} ms after the database came back`);
       expect(await f.token(key)).toMatch(/^[\w-]{40,}$/);
       const list = await admin('GET', keys);
       expect(list.status).toBe(200);
