@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { capturedLogger } from '../helpers/captured-logs.ts';
 import { withDatabaseName } from '../helpers/database.ts';
 import { fixtures, ownerPath } from '../helpers/fixtures.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { startOutageProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
 import { startConsoleSignIn } from '../helpers/sign-in.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -207,4 +208,17 @@ describe('the database behind a proxy that refuses, then black-holes, then forwa
     }
     await probes.expectRecovered();
   }, 90_000);
+
+  it('the CLI reports a refused database as 503 JSON on stderr and exits 1, without a stack trace', async () => {
+    await proxy.set('refuse');
+    try {
+      const result = await runCli(['org', 'create', '--name', 'x', '--rate-limit', '1'], server.sharedEnv);
+      expect(result.code).toBe(1);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      const last = result.stderr.trim().split('\n').at(-1) ?? '';
+      expect(JSON.parse(last)).toMatchObject({ errors: [{ status: 503, code: 'unavailable' }] });
+    } finally {
+      await proxy.set('forward');
+    }
+  });
 });
