@@ -11,36 +11,37 @@ export type { Connection };
  */
 export const DATABASE_TIMEOUT_MS = 2000;
 
-const timeouts = {
+/** Driver options for failing fast; each one given in the URI wins. */
+const failFast = {
   serverSelectionTimeoutMS: DATABASE_TIMEOUT_MS,
   connectTimeoutMS: DATABASE_TIMEOUT_MS,
   // armed only while a command awaits its reply (never on idle pooled connections)
   socketTimeoutMS: DATABASE_TIMEOUT_MS,
   // a hello every second (each answered within connectTimeoutMS): a frozen or unreachable database
-  // is seen within ~3 s, and the driver then fails every waiting operation at once instead of letting
-  // each one time out (and retry) in turn; recovery is seen as fast
+  // is seen within ~3 s, and the driver then fails every waiting operation at once instead of
+  // letting each one time out in turn; recovery is seen as fast. Polling alike on MongoDB (which
+  // could stream) and FerretDB (which cannot).
   heartbeatFrequencyMS: 1000,
+  serverMonitoringMode: 'poll',
+  // an operation that failed on the network would wait for a server all over again (twice the
+  // time); the caller gets 503 with Retry-After instead and retries itself
+  retryReads: false,
+  retryWrites: false,
+  // connections opened at once (default 2): with a silent database each opening waits its 2 s,
+  // and requests queued behind two of them waited 4 s and more
+  maxConnecting: 8,
 } as const;
 
-function timeoutsNotIn(uri: string): Partial<typeof timeouts> {
+function optionsNotIn(uri: string): Partial<typeof failFast> {
   return Object.fromEntries(
-    Object.entries(timeouts).filter(([name]) => !new RegExp(`[?&]${name}=`, 'i').test(uri)),
+    Object.entries(failFast).filter(([name]) => !new RegExp(`[?&]${name}=`, 'i').test(uri)),
   );
 }
 
 /** Opens a dedicated mongoose connection (no global `mongoose.connect`), failing fast when unreachable. */
 export async function connectMongo(uri: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
-    ...timeoutsNotIn(uri),
-    // the same polling against MongoDB (which could stream) and FerretDB (which cannot)
-    serverMonitoringMode: 'poll',
-    // an operation that failed on the network would wait for a server all over again (twice the
-    // time); the caller gets 503 with Retry-After instead and retries itself
-    retryReads: false,
-    retryWrites: false,
-    // connections opened at once (default 2): with a silent database each opening waits its 2 s,
-    // and requests queued behind two of them waited 4 s and more
-    maxConnecting: 8,
+    ...optionsNotIn(uri),
     // no queueing while disconnected: an operation goes to the driver, which fails within the timeouts
     bufferCommands: false,
     autoIndex: false,
