@@ -12,7 +12,7 @@ import { capturedLogger } from '../helpers/captured-logs.ts';
 import { withDatabaseName } from '../helpers/database.ts';
 import { fixtures, ownerPath } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { startOutageProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
+import { serverOf, startOutageProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
 import { startConsoleSignIn } from '../helpers/sign-in.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -173,8 +173,7 @@ describe('the database behind a proxy that refuses, then black-holes, then forwa
 
   beforeAll(async () => {
     // the run's database (FerretDB, or mongod when MONGODB_URI is set), reached only through the proxy
-    const target = new URL(inject('mongoBaseUri')).host;
-    proxy = await startOutageProxy(target);
+    proxy = await startOutageProxy(serverOf(inject('mongoBaseUri')));
     const uri = withDatabaseName(
       `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
       `outage_${Date.now().toString(36)}`,

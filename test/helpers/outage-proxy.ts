@@ -15,9 +15,19 @@ export type OutageProxy = {
   close(): Promise<void>;
 };
 
-/** A TCP proxy on a free loopback port in front of `target` ("host:port"), for outage tests. */
-export async function startOutageProxy(target: string): Promise<OutageProxy> {
-  const [host = '127.0.0.1', targetPort = ''] = target.split(':');
+/** Where a MongoDB URI's (first) server listens: a TCP address, or a Unix socket's path. */
+export function serverOf(uri: string): net.NetConnectOpts {
+  const authority = /^mongodb:\/\/(?:[^@/]*@)?([^/?,]+)/.exec(uri)?.[1] ?? '';
+  const decoded = decodeURIComponent(authority);
+  if (decoded.startsWith('/')) return { path: decoded };
+  const colon = decoded.lastIndexOf(':');
+  return colon === -1
+    ? { host: decoded, port: 27017 }
+    : { host: decoded.slice(0, colon), port: Number(decoded.slice(colon + 1)) };
+}
+
+/** A TCP proxy on a free loopback port in front of `target`, for outage tests. */
+export async function startOutageProxy(target: net.NetConnectOpts): Promise<OutageProxy> {
   const port = await freePort();
   const sockets = new Set<net.Socket>();
   let mode: OutageMode = 'forward';
@@ -35,7 +45,7 @@ export async function startOutageProxy(target: string): Promise<OutageProxy> {
       client.on('data', () => undefined); // read and drop
       return;
     }
-    const upstream = net.connect(Number(targetPort), host);
+    const upstream = net.connect(target);
     track(upstream);
     // bytes pass only while forwarding; a black hole that starts mid-connection swallows them
     client.on('data', (chunk) => mode === 'forward' && upstream.write(chunk));
