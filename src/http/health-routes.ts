@@ -3,7 +3,7 @@ import { RETRY_AFTER_SECONDS } from '../infra/mongo/unavailable.ts';
 
 /**
  * `/healthz`: the process is alive. `/readyz`: it can reach its database; `ping` answers or
- * fails within the database timeout (2 s), so readiness never hangs.
+ * fails within 1.5 s, so readiness never hangs.
  */
 export function healthRoutes(deps: { ping: () => Promise<void> }): Router {
   const router = new Router();
