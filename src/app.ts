@@ -3,11 +3,13 @@ import type Router from '@koa/router';
 import type { Repositories } from './domain/ports.ts';
 import type { Logger } from './infra/logger.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { answerDatabaseUnavailable } from './http/middleware/database-unavailable.ts';
 import { authenticate } from './http/middleware/authenticate.ts';
 import { notFound } from './http/middleware/not-found.ts';
 import { pathAliases } from './http/path-aliases.ts';
 import { renderErrors } from './http/middleware/render-errors.ts';
 import { requestLog } from './http/middleware/request-log.ts';
+import { strictFormBody } from './http/middleware/strict-form-body.ts';
 import { underPrefix } from './http/middleware/under-prefix.ts';
 import { translateTokenRequest } from './oauth/token-request.ts';
 import { rateLimit } from './http/middleware/rate-limit.ts';
@@ -46,6 +48,7 @@ export function assembleApp(deps: AppDeps): Provider {
   // first: the client's address and scheme, which the log, the throttles and cookies depend on
   provider.use(clientAddress(deps.trustProxy, provider.issuer));
   provider.use(requestLog(logger));
+  provider.use(answerDatabaseUnavailable(provider, logger));
   provider.use(pathAliases);
   provider.use(health.routes());
   provider.use(deps.interactions.routes());
@@ -56,6 +59,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(admin.routes());
   provider.use(underPrefix('/v2', notFound));
   provider.use(completeTokenResponse(deps.onTokenIssued));
+  provider.use(strictFormBody);
   provider.use(translateTokenRequest);
   provider.use(throttleFailedClientAuth(deps.redis));
   return provider;

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { AppError } from '../errors.ts';
 import { NoDatabaseError } from '../infra/ferretdb/build-binary.ts';
+import { asDatabaseUnavailable } from '../infra/mongo/unavailable.ts';
 import { describeIssues } from '../http/request-body.ts';
 import { openRuntime } from '../runtime.ts';
 import { commands, type CommandName } from './commands.ts';
@@ -85,6 +86,8 @@ async function main(argv: string[]): Promise<void> {
     runtime = await openRuntime(config, logger);
   } catch (error) {
     if (error instanceof NoDatabaseError) fail(new AppError('unavailable', error.message));
+    const unavailable = asDatabaseUnavailable(error);
+    if (unavailable) fail(unavailable);
     throw error;
   }
   try {
@@ -94,9 +97,10 @@ async function main(argv: string[]): Promise<void> {
     );
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } catch (error) {
-    if (error instanceof AppError && error.expose) {
-      await runtime.close();
-      fail(error);
+    const unavailable = asDatabaseUnavailable(error);
+    if (unavailable || (error instanceof AppError && error.expose)) {
+      await runtime.close().catch(() => undefined);
+      fail(unavailable ?? (error as AppError));
     }
     throw error;
   } finally {

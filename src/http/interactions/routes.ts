@@ -3,7 +3,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Users } from '../../domain/users.ts';
+import { AppError } from '../../errors.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { asDatabaseUnavailable, isDatabaseUnavailable } from '../../infra/mongo/unavailable.ts';
 import { CONSOLE_CLIENT_ID } from '../../oauth/console-client.ts';
 import { field, readForm } from '../form-body.ts';
 import type { Render } from './render.ts';
@@ -61,7 +63,8 @@ export function interactionRoutes(deps: Deps): Router {
   async function details(ctx: Context) {
     try {
       return await provider.interactionDetails(ctx.req, ctx.res);
-    } catch {
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
       message(
         ctx,
         400,
@@ -80,7 +83,14 @@ export function interactionRoutes(deps: Deps): Router {
 
   /** Reads the form and checks its CSRF token; answers the error page itself when either fails. */
   async function form(ctx: Context, uid: string) {
-    const body = ctx.is('application/x-www-form-urlencoded') ? await readForm(ctx, 16 * 1024) : undefined;
+    let body;
+    try {
+      body = ctx.is('application/x-www-form-urlencoded') ? await readForm(ctx, 16 * 1024) : undefined;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      message(ctx, 400, 'Request refused', error.message);
+      return undefined;
+    }
     if (!body || !csrfValid(uid, field(body, 'csrf'))) {
       message(
         ctx,
@@ -135,6 +145,19 @@ export function interactionRoutes(deps: Deps): Router {
     await stored.save(Math.max(60, (stored.exp ?? 0) - Math.floor(Date.now() / 1000)));
     return otpPage(ctx, uid);
   }
+
+  // a database outage is not an expired sign-in: say so, and when to come back
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const unavailable = asDatabaseUnavailable(error);
+      if (!unavailable) throw error;
+      deps.logger.warn({ path: ctx.path, reason: String(unavailable.cause) }, 'database unavailable');
+      ctx.set(unavailable.headers);
+      message(ctx, 503, 'Try again shortly', unavailable.message);
+    }
+  });
 
   router.get('/interaction/:uid', async (ctx) => {
     const interaction = await details(ctx);
