@@ -23,6 +23,8 @@ export type AppDeps = {
   admin: Router;
   /** The sign-in pages. */
   interactions: Router;
+  /** The web console's page and assets (/console). */
+  console: Router;
   authenticate: { provider: Provider; repos: Repositories };
   onTokenIssued: (clientId: string, grant: string) => void;
   /** Absent only in the limiter-overhead benchmark. */
@@ -45,6 +47,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(pathAliases);
   provider.use(health.routes());
   provider.use(deps.interactions.routes());
+  provider.use(deps.console.routes());
   provider.use(metricsRoute(deps.metrics.registry).routes());
   provider.use(underPrefix('/v2', renderErrors(logger)));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));

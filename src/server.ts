@@ -16,6 +16,8 @@ import { createMetrics } from './infra/metrics.ts';
 import { interactionRoutes } from './http/interactions/routes.ts';
 import { createRenderer } from './http/interactions/render.ts';
 import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
+import { ensureConsoleBuilt } from './http/console/build-assets.ts';
+import { consoleRoutes } from './http/console/routes.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
@@ -64,6 +66,10 @@ export async function startServer(
       accessTokenTtl: config.accessTokenTtl,
     });
     const keyUsed = createLastUsedTracker(runtime.repos, logger);
+    await ensureConsoleBuilt().then(
+      (built) => built && logger.info('console built'),
+      (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
+    );
     const app = assembleApp({
       provider,
       admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter }),
@@ -75,6 +81,7 @@ export async function startServer(
         csrfKey: deriveKey(runtime.serverSecret, 'csrf'),
         logger,
       }),
+      console: consoleRoutes(),
       authenticate: { provider, repos: runtime.repos },
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       metrics,

@@ -163,9 +163,5 @@ export function interactionRoutes(deps: Deps): Router {
     return finish(ctx, { login: { accountId: userId, amr: ['pwd', 'otp'] } });
   });
 
-  router.get('/console/callback', (ctx) =>
-    message(ctx, 200, 'Signed in', 'The appkeys console received your sign-in. You can close this page.'),
-  );
-
   return router;
 }
