@@ -20,6 +20,7 @@ export function settingsSection(owner: Owner): HTMLElement {
     h(
       'form',
       {
+        class: 'settings',
         onsubmit: async (event: Event) => {
           event.preventDefault();
           alert.clear();

@@ -42,7 +42,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE],
     extraClientMetadata: { properties: [EXTRA_METADATA] },
     extraTokenClaims,
-    clientBasedCORS,
+    clientBasedCORS: clientBasedCORS(deps.issuer),
     clients: [consoleClient(deps.issuer)],
     // our only signing keys are ES256 (see config/signing-keys.ts)
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: [], response_types: [] },

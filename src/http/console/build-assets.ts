@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 export const consoleSourceDir = fileURLToPath(new URL('../../../console/', import.meta.url));
 export const consoleAssetsDir = path.join(consoleSourceDir, 'dist');
 
-const STATIC_FILES = ['index.html', 'console.css'];
+const STATIC_FILES = ['index.html', 'console.css', 'favicon.svg'];
 
 async function newestMtime(dir: string): Promise<number> {
   let newest = 0;
