@@ -48,29 +48,32 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
         'td',
         {},
         caps.storeOwner && member.role === 'store_member'
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'secondary small',
-                'aria-pressed': String(grant),
-                'aria-label': `Key management for ${member.email}`,
-                onclick: () =>
-                  run(async () => {
-                    const result = await api.put<MembershipResource>(`${base}/${member.user_id}/permissions`, {
-                      data: { manage_application_keys: !grant },
-                    });
-                    status.show(
-                      [
-                        `${grant ? 'Revoked' : 'Granted'} key management ${grant ? 'from' : 'to'} ${member.email}.`,
-                        ...(result.meta?.warnings ?? []),
-                      ].join(' '),
-                    );
-                    await load();
-                  }),
-              },
-              grant ? 'Allowed' : 'Not allowed',
-            )
+          ? [
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary small',
+                  'aria-pressed': String(grant),
+                  'aria-label': `Key management for ${member.email}`,
+                  onclick: () =>
+                    run(async () => {
+                      const result = await api.put<MembershipResource>(`${base}/${member.user_id}/permissions`, {
+                        data: { manage_application_keys: !grant },
+                      });
+                      status.show(
+                        [
+                          `${grant ? 'Revoked' : 'Granted'} key management ${grant ? 'from' : 'to'} ${member.email}.`,
+                          ...(result.meta?.warnings ?? []),
+                        ].join(' '),
+                      );
+                      await load();
+                    }),
+                },
+                'Key management',
+              ),
+              h('span', { class: 'hint' }, grant ? ' allowed' : ' not allowed'),
+            ]
           : member.role === 'store_member'
             ? grant
               ? 'allowed'

@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium (`.ci/install-chromium`); Playwright's own browser download is not used. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,39 +20,41 @@ const FLAGS = [
 /** Screenshots land here (git-ignored) for people to look at. */
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/console/', import.meta.url));
 
-/**
- * A real chromium with a fresh profile, driven by playwright-core. Pages record the console errors
- * and CSP violations they meet, so tests can assert there were none.
- */
-export async function launchChromium(): Promise<{
-  context: BrowserContext;
-  newPage(width?: number): Promise<Page & { problems: string[] }>;
+/** A page that records the console errors and CSP violations it meets, so tests can assert there were none. */
+export type ConsolePage = Page & { problems: string[] };
+export type ChromiumSession = {
+  browser: Browser;
+  /**
+   * A page `width` pixels wide in a context of its own (its own cookies, so its own sign-in),
+   * recording console errors and CSP violations in `problems`.
+   */
+  newPage(width?: number): Promise<ConsolePage>;
   close(): Promise<void>;
-}> {
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'appkeys-chromium-'));
+};
+
+/**
+ * A real chromium driven by playwright-core. Playwright gives each launch a fresh temporary
+ * profile (user-data-dir) and removes it on close.
+ */
+export async function launchChromium(): Promise<ChromiumSession> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1280, height: 900 },
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
   return {
-    context,
+    browser,
     async newPage(width = 1280) {
-      const page = (await context.newPage()) as Page & { problems: string[] };
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const page = (await context.newPage()) as ConsolePage;
       page.problems = [];
-      await page.setViewportSize({ width, height: 900 });
+      page.setDefaultTimeout(15_000);
       page.on('console', (msg) => {
-        if (msg.type() === 'error') page.problems.push(msg.text());
+        // refusals of the API (403, 409) are the console's to show, not problems of the page
+        if (msg.type() === 'error' && !/status of (403|409) /.test(msg.text())) page.problems.push(msg.text());
       });
       page.on('pageerror', (error) => page.problems.push(error.message));
+      page.on('close', () => void context.close());
       return page;
     },
-    async close() {
-      await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
-    },
+    close: () => browser.close(),
   };
 }
 
