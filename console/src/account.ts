@@ -24,12 +24,32 @@ function secondFactor(me: Me): HTMLElement {
         try {
           const { data } = await api.post<{ secret: string; otpauth_uri: string }>('/v2/me/totp');
           const secretId = uid('totp-secret');
-          const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6, required: true });
+          const code = h('input', {
+            type: 'text',
+            inputmode: 'numeric',
+            autocomplete: 'one-time-code',
+            pattern: '[0-9]{6}',
+            maxlength: 6,
+            required: true,
+          });
           area.replaceChildren(
-            h('p', {}, 'Scan this code with your authenticator app, or type the secret key into it. Then enter the 6-digit code it shows.'),
+            h(
+              'p',
+              {},
+              'Scan this code with your authenticator app, or type the secret key into it. Then enter the 6-digit code it shows.',
+            ),
             qrCode(data.otpauth_uri, 'QR code for your authenticator app'),
-            h('label', { for: secretId }, 'Secret key'),
-            h('div', { class: 'copy-row' }, h('input', { id: secretId, type: 'text', readonly: true, value: data.secret, class: 'mono' }), copyButton('Copy secret key', () => data.secret)),
+            h(
+              'div',
+              { class: 'field' },
+              h('label', { for: secretId }, 'Secret key'),
+              h(
+                'div',
+                { class: 'copy-row' },
+                h('input', { id: secretId, type: 'text', readonly: true, value: data.secret, class: 'mono' }),
+                copyButton('Copy secret key', () => data.secret),
+              ),
+            ),
             h(
               'form',
               {
@@ -64,7 +84,13 @@ function secondFactor(me: Me): HTMLElement {
     'section',
     { 'aria-labelledby': headingId },
     h('h2', { id: headingId }, 'Second factor'),
-    h('p', {}, me.totp_enrolled ? 'Your account has a second factor (TOTP).' : 'Your account has no second factor yet.'),
+    h(
+      'p',
+      {},
+      me.totp_enrolled
+        ? 'Your account has a second factor (TOTP).'
+        : 'Your account has no second factor yet.',
+    ),
     alert.element,
     status.element,
     start,
@@ -93,7 +119,9 @@ function password(): HTMLElement {
           alert.clear();
           if (next.value.length < 12) return alert.show('The new password needs at least 12 characters.');
           try {
-            await api.post('/v2/me/password', { data: { current_password: current.value, new_password: next.value } });
+            await api.post('/v2/me/password', {
+              data: { current_password: current.value, new_password: next.value },
+            });
             current.value = next.value = '';
             status.show('Password changed.');
           } catch (error) {

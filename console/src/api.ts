@@ -31,11 +31,13 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<Re
   if (response.status === 401) return renew();
   if (response.status === 204) return { data: undefined as T };
   const json = (await response.json().catch(() => undefined)) as
-    | (Result<T> & { errors?: Array<{ detail?: string; title?: string }> })
-    | undefined;
+    (Result<T> & { errors?: Array<{ detail?: string; title?: string }> }) | undefined;
   if (!response.ok) {
     const first = json?.errors?.[0];
-    throw new ApiError(response.status, first?.detail ?? first?.title ?? `The server answered ${response.status}.`);
+    throw new ApiError(
+      response.status,
+      first?.detail ?? first?.title ?? `The server answered ${response.status}.`,
+    );
   }
   if (!json) throw new ApiError(response.status, 'The server sent an unreadable answer.');
   return json;

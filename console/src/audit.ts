@@ -7,10 +7,15 @@ import { ownerPath } from './types.ts';
 const PAGE = 20;
 
 const who = (actor: AuditEvent['actor']) =>
-  actor.email ?? (actor.type === 'cli' ? 'operator (CLI)' : `${actor.type.replace('_', ' ')} ${actor.id ?? ''}`);
+  actor.email ??
+  (actor.type === 'cli' ? 'operator (CLI)' : `${actor.type.replace('_', ' ')} ${actor.id ?? ''}`);
 const what = (event: AuditEvent) => {
   const target = event.target?.name ?? event.target?.id ?? '';
-  const changes = event.changes ? Object.entries(event.changes).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') : '';
+  const changes = event.changes
+    ? Object.entries(event.changes)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join(', ')
+    : '';
   return [target, changes && `(${changes})`].filter(Boolean).join(' ');
 };
 
@@ -23,20 +28,47 @@ export function auditSection(owner: Owner): HTMLElement {
 
   async function load() {
     try {
-      const { data, meta } = await api.get<AuditEvent[]>(`${ownerPath(owner)}/audit-events?page[offset]=${offset}&page[limit]=${PAGE}`);
+      const { data, meta } = await api.get<AuditEvent[]>(
+        `${ownerPath(owner)}/audit-events?page[offset]=${offset}&page[limit]=${PAGE}`,
+      );
       const total = meta?.results?.total ?? data.length;
       fill(
         tbody,
         data.length
           ? data.map((event) =>
-              h('tr', {}, h('td', {}, formatDate(event.created_at)), h('td', {}, who(event.actor)), h('td', {}, event.action), h('td', {}, what(event))),
+              h(
+                'tr',
+                {},
+                h('td', {}, formatDate(event.created_at)),
+                h('td', {}, who(event.actor)),
+                h('td', {}, event.action),
+                h('td', {}, what(event)),
+              ),
             )
           : h('tr', {}, h('td', { colspan: 4 }, 'Nothing yet.')),
       );
       fill(
         pager,
-        h('button', { type: 'button', class: 'secondary', disabled: offset === 0, onclick: () => ((offset -= PAGE), void load()) }, 'Newer events'),
-        h('button', { type: 'button', class: 'secondary', disabled: offset + PAGE >= total, onclick: () => ((offset += PAGE), void load()) }, 'Older events'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            disabled: offset === 0,
+            onclick: () => ((offset -= PAGE), void load()),
+          },
+          'Newer events',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            disabled: offset + PAGE >= total,
+            onclick: () => ((offset += PAGE), void load()),
+          },
+          'Older events',
+        ),
       );
     } catch (error) {
       alert.show(message(error));
@@ -56,7 +88,15 @@ export function auditSection(owner: Owner): HTMLElement {
         'table',
         {},
         h('caption', {}, 'Audit trail'),
-        h('thead', {}, h('tr', {}, ['When', 'Who', 'Action', 'What'].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['When', 'Who', 'Action', 'What'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
         tbody,
       ),
     ),

@@ -42,7 +42,10 @@ export async function signIn(returnTo: string, silent: boolean): Promise<never> 
   const as = await authorizationServer();
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, returnTo, silent } satisfies Pending));
+  sessionStorage.setItem(
+    PENDING_KEY,
+    JSON.stringify({ verifier, state, returnTo, silent } satisfies Pending),
+  );
   const url = new URL(as.authorization_endpoint ?? `${issuer}/auth`);
   url.search = new URLSearchParams({
     client_id: CLIENT.client_id,
@@ -66,7 +69,8 @@ export async function signIn(returnTo: string, silent: boolean): Promise<never> 
 export async function completeSignIn(): Promise<string> {
   const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null') as Pending | null;
   sessionStorage.removeItem(PENDING_KEY);
-  if (!pending) throw new Error('This sign-in was not started here (or was already completed). Reload to sign in.');
+  if (!pending)
+    throw new Error('This sign-in was not started here (or was already completed). Reload to sign in.');
   const as = await authorizationServer();
   let parameters: URLSearchParams;
   try {

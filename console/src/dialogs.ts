@@ -45,13 +45,34 @@ export function confirmDialog(title: string, text: string, action: string): Prom
 /** The new secret, shown this once, with a copy button; forgotten when the dialog closes. */
 export function secretDialog(keyName: string, secret: string, warnings: string[] = []): HTMLDialogElement {
   const inputId = uid('secret');
-  const input = h('input', { id: inputId, type: 'text', readonly: true, value: secret, class: 'mono', spellcheck: 'false' });
+  const input = h('input', {
+    id: inputId,
+    type: 'text',
+    readonly: true,
+    value: secret,
+    class: 'mono',
+    spellcheck: 'false',
+  });
   const dialog = openDialog(
     `Client secret of ${keyName}`,
-    h('p', {}, 'Copy it now: this is the only time it is shown. Store it where your application reads its secrets.'),
+    h(
+      'p',
+      {},
+      'Copy it now: this is the only time it is shown. Store it where your application reads its secrets.',
+    ),
     h('label', { for: inputId }, 'Client secret'),
-    h('div', { class: 'copy-row' }, input, copyButton('Copy client secret', () => input.value)),
-    warnings.length > 0 && h('ul', { class: 'warnings' }, warnings.map((w) => h('li', {}, w))),
+    h(
+      'div',
+      { class: 'copy-row' },
+      input,
+      copyButton('Copy client secret', () => input.value),
+    ),
+    warnings.length > 0 &&
+      h(
+        'ul',
+        { class: 'warnings' },
+        warnings.map((w) => h('li', {}, w)),
+      ),
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => dialog.close() }, 'Done')),
   );
   dialog.addEventListener('close', () => (input.value = ''));

@@ -6,7 +6,10 @@ import type { KeyResource, RateLimitView } from './types.ts';
 import { ownerPath } from './types.ts';
 
 /** The owner's limit and what the other keys reserve, for "N of M left" (M unknown to some people). */
-async function limits(owner: Owner, except?: KeyResource): Promise<{ rateLimit?: number; reservedByOthers: number }> {
+async function limits(
+  owner: Owner,
+  except?: KeyResource,
+): Promise<{ rateLimit?: number; reservedByOthers: number }> {
   const own = except?.reserved_rate_limit ?? 0;
   try {
     const { data } = await api.get<RateLimitView>(`${ownerPath(owner)}/rate-limit?page[limit]=1`);
@@ -41,8 +44,20 @@ export async function openKeyForm(
   done: (key: KeyResource, warnings: string[]) => void,
 ): Promise<void> {
   const { rateLimit, reservedByOthers } = await limits(owner, key);
-  const name = h('input', { type: 'text', required: true, maxlength: 100, autocomplete: 'off', value: key?.name ?? '' });
-  const reserved = h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', value: key?.reserved_rate_limit ?? 0 });
+  const name = h('input', {
+    type: 'text',
+    required: true,
+    maxlength: 100,
+    autocomplete: 'off',
+    value: key?.name ?? '',
+  });
+  const reserved = h('input', {
+    type: 'number',
+    min: 0,
+    step: 1,
+    inputmode: 'numeric',
+    value: key?.reserved_rate_limit ?? 0,
+  });
   const left = h('p', { class: 'hint', 'aria-live': 'polite' });
   const showLeft = () => {
     const wanted = Number(reserved.value) || 0;
@@ -56,7 +71,11 @@ export async function openKeyForm(
   showLeft();
   const origins = h('textarea', { rows: 2, spellcheck: 'false' });
   origins.value = (key?.allowed_origins ?? []).join('\n');
-  const originsHint = h('p', { class: 'hint' }, 'One per line, e.g. https://shop.example.com (for browser tokens).');
+  const originsHint = h(
+    'p',
+    { class: 'hint' },
+    'One per line, e.g. https://shop.example.com (for browser tokens).',
+  );
 
   const current = new Set(key?.scopes ?? caps.scopes);
   const boxes = caps.scopes.map((scope) =>

@@ -28,12 +28,25 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
     try {
       const { data, meta } = await api.get<KeyResource[]>(`${base}?${query}`);
       const total = meta?.results?.total ?? data.length;
-      fill(tbody, data.length ? data.map(row) : h('tr', {}, h('td', { colspan: 6 }, unusedFor ? 'No key matches the filter.' : 'No keys yet.')));
+      fill(
+        tbody,
+        data.length
+          ? data.map(row)
+          : h('tr', {}, h('td', { colspan: 6 }, unusedFor ? 'No key matches the filter.' : 'No keys yet.')),
+      );
       fill(
         pager,
         h('span', {}, total ? `Keys ${offset + 1}–${offset + data.length} of ${total}` : ''),
-        h('button', { type: 'button', class: 'secondary', disabled: offset === 0, onclick: () => move(-PAGE) }, 'Previous page'),
-        h('button', { type: 'button', class: 'secondary', disabled: offset + PAGE >= total, onclick: () => move(PAGE) }, 'Next page'),
+        h(
+          'button',
+          { type: 'button', class: 'secondary', disabled: offset === 0, onclick: () => move(-PAGE) },
+          'Previous page',
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'secondary', disabled: offset + PAGE >= total, onclick: () => move(PAGE) },
+          'Next page',
+        ),
       );
     } catch (error) {
       alert.show(message(error));
@@ -50,36 +63,81 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
 
   function row(key: KeyResource) {
     const act = (label: string, run: () => Promise<void>, danger = false) =>
-      h('button', { type: 'button', class: danger ? 'danger small' : 'secondary small', 'aria-label': `${label} ${key.name}`, onclick: () => run().catch((e: unknown) => alert.show(message(e))) }, label);
+      h(
+        'button',
+        {
+          type: 'button',
+          class: danger ? 'danger small' : 'secondary small',
+          'aria-label': `${label} ${key.name}`,
+          onclick: () => run().catch((e: unknown) => alert.show(message(e))),
+        },
+        label,
+      );
     return h(
       'tr',
       {},
       h('th', { scope: 'row' }, key.name),
-      h('td', {}, h('span', { class: 'copy-row' }, h('code', {}, key.client_id), copyButton(`Copy client ID of ${key.name}`, () => key.client_id))),
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: 'copy-row' },
+          h('code', {}, key.client_id),
+          copyButton(`Copy client ID of ${key.name}`, () => key.client_id),
+        ),
+      ),
       h('td', {}, key.scopes ? key.scopes.join(' ') || 'none' : 'all of its creator’s'),
       h('td', { class: 'num' }, key.reserved_rate_limit ? `${key.reserved_rate_limit}/s` : 'none'),
       h('td', {}, formatDate(key.meta.timestamps.last_used_at)),
       h(
         'td',
         { class: 'row-actions' },
-        act('Edit', () => openKeyForm(owner, caps, key, (saved, warnings) => changed(`Saved ${saved.name}.`, warnings))),
+        act('Edit', () =>
+          openKeyForm(owner, caps, key, (saved, warnings) => changed(`Saved ${saved.name}.`, warnings)),
+        ),
         act('Rotate secret', async () => {
-          if (!(await confirmDialog(`Rotate the secret of ${key.name}?`, 'The current secret stops working for new tokens at once; tokens already issued stay valid until they expire.', 'Rotate secret'))) return;
+          if (
+            !(await confirmDialog(
+              `Rotate the secret of ${key.name}?`,
+              'The current secret stops working for new tokens at once; tokens already issued stay valid until they expire.',
+              'Rotate secret',
+            ))
+          )
+            return;
           const { data } = await api.post<KeyResource>(`${base}/${key.id}/rotate-secret`);
           if (data.client_secret) secretDialog(data.name, data.client_secret);
           changed(`Rotated the secret of ${key.name}.`, []);
         }),
-        act('Delete', async () => {
-          if (!(await confirmDialog(`Delete ${key.name}?`, 'Every token of this key stops working at once. This cannot be undone.', 'Delete key'))) return;
-          await api.delete(`${base}/${key.id}`);
-          changed(`Deleted ${key.name}.`, []);
-        }, true),
+        act(
+          'Delete',
+          async () => {
+            if (
+              !(await confirmDialog(
+                `Delete ${key.name}?`,
+                'Every token of this key stops working at once. This cannot be undone.',
+                'Delete key',
+              ))
+            )
+              return;
+            await api.delete(`${base}/${key.id}`);
+            changed(`Deleted ${key.name}.`, []);
+          },
+          true,
+        ),
       ),
     );
   }
 
   const filterId = uid('unused');
-  const filterInput = h('input', { id: filterId, type: 'number', min: 1, step: 1, inputmode: 'numeric', class: 'short' });
+  const filterInput = h('input', {
+    id: filterId,
+    type: 'number',
+    min: 1,
+    step: 1,
+    inputmode: 'numeric',
+    class: 'short',
+  });
   const filter = h(
     'form',
     {
@@ -100,7 +158,22 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
   return h(
     'section',
     { 'aria-labelledby': headingId },
-    h('div', { class: 'section-head' }, h('h2', { id: headingId }, 'Keys'), h('button', { type: 'button', onclick: () => openKeyForm(owner, caps, undefined, (key, warnings) => changed(`Created ${key.name}.`, warnings)).catch((e: unknown) => alert.show(message(e))) }, 'Create key')),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h2', { id: headingId }, 'Keys'),
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () =>
+            openKeyForm(owner, caps, undefined, (key, warnings) =>
+              changed(`Created ${key.name}.`, warnings),
+            ).catch((e: unknown) => alert.show(message(e))),
+        },
+        'Create key',
+      ),
+    ),
     alert.element,
     status.element,
     filter,
@@ -111,7 +184,17 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
         'table',
         {},
         h('caption', {}, 'Application keys'),
-        h('thead', {}, h('tr', {}, ['Name', 'Client ID', 'Scopes', 'Reservation', 'Last used', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Name', 'Client ID', 'Scopes', 'Reservation', 'Last used', 'Actions'].map((c) =>
+              h('th', { scope: 'col' }, c),
+            ),
+          ),
+        ),
         tbody,
       ),
     ),

@@ -20,11 +20,18 @@ function route(state: State) {
   const match = /^\/(stores|organizations)\/([^/]+)$/.exec(path);
   let title = 'Owners';
   if (match) {
-    const owner = state.owners.find((o) => o.type === (match[1] === 'stores' ? 'store' : 'organization') && o.id === match[2]);
+    const owner = state.owners.find(
+      (o) => o.type === (match[1] === 'stores' ? 'store' : 'organization') && o.id === match[2],
+    );
     if (owner) {
       title = owner.name;
       fill(main(), ownerPage(owner, leaving.signal));
-    } else fill(main(), h('h1', {}, 'Not found'), h('p', {}, 'You are not a member of this owner, or it does not exist.'));
+    } else
+      fill(
+        main(),
+        h('h1', {}, 'Not found'),
+        h('p', {}, 'You are not a member of this owner, or it does not exist.'),
+      );
   } else if (path === '/account') {
     title = 'Your account';
     fill(main(), accountPage(state.me));
@@ -46,17 +53,38 @@ function home(state: State) {
           { class: 'cards' },
           owners.map((owner) => {
             const caps = capabilities(owner);
-            const can = [caps.keys && 'keys', caps.members && 'members', caps.settings && 'settings', caps.audit && 'audit trail'].filter(Boolean);
+            const can = [
+              caps.keys && 'keys',
+              caps.members && 'members',
+              caps.settings && 'settings',
+              caps.audit && 'audit trail',
+            ].filter(Boolean);
             return h(
               'li',
               {},
               h('a', { href: consolePath(ownerUrl(owner)) }, owner.name),
-              h('span', { class: 'hint' }, ` ${owner.type}, ${owner.role.replace('_', ' ')}${owner.role === 'store_member' && owner.manageKeys ? ' with key management' : ''}`),
-              h('p', { class: 'hint' }, can.length ? `You can manage its ${can.join(', ')}.` : 'Your role here gives you nothing to manage.'),
+              h(
+                'span',
+                { class: 'hint' },
+                ` ${owner.type}, ${owner.role.replace('_', ' ')}${owner.role === 'store_member' && owner.manageKeys ? ' with key management' : ''}`,
+              ),
+              h(
+                'p',
+                { class: 'hint' },
+                can.length
+                  ? `You can manage its ${can.join(', ')}.`
+                  : 'Your role here gives you nothing to manage.',
+              ),
             );
           }),
         )
-      : h('p', {}, state.me.operator ? 'You are an operator: create organizations with the appkeys CLI, then add yourself as a member to manage them here.' : 'You are not a member of any organization or store yet. Ask an admin to add you.'),
+      : h(
+          'p',
+          {},
+          state.me.operator
+            ? 'You are an operator: create organizations with the appkeys CLI, then add yourself as a member to manage them here.'
+            : 'You are not a member of any organization or store yet. Ask an admin to add you.',
+        ),
   ];
 }
 
@@ -64,7 +92,11 @@ function shell(state: State) {
   const nav = h(
     'nav',
     { 'aria-label': 'Owners' },
-    h('ul', {}, state.owners.map((owner) => h('li', {}, h('a', { href: consolePath(ownerUrl(owner)) }, owner.name)))),
+    h(
+      'ul',
+      {},
+      state.owners.map((owner) => h('li', {}, h('a', { href: consolePath(ownerUrl(owner)) }, owner.name))),
+    ),
   );
   fill(
     header(),
@@ -80,7 +112,15 @@ function shell(state: State) {
   // links inside the console change the page without reloading it
   document.addEventListener('click', (event) => {
     const link = (event.target as Element | null)?.closest?.('a');
-    if (!link || link.origin !== location.origin || !link.pathname.startsWith(consolePath('')) || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (
+      !link ||
+      link.origin !== location.origin ||
+      !link.pathname.startsWith(consolePath('')) ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.shiftKey
+    )
+      return;
     event.preventDefault();
     history.pushState(null, '', link.href);
     route(state);

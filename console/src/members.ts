@@ -25,7 +25,7 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
   async function load() {
     try {
       const { data } = await api.get<MembershipResource[]>(`${base}?page[limit]=100`);
-      fill(tbody, data.map(row));
+      fill(tbody, data.length ? data.map(row) : h('tr', {}, h('td', { colspan: 5 }, 'No members yet.')));
     } catch (error) {
       alert.show(message(error));
     }
@@ -58,9 +58,12 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
                   'aria-label': `Key management for ${member.email}`,
                   onclick: () =>
                     run(async () => {
-                      const result = await api.put<MembershipResource>(`${base}/${member.user_id}/permissions`, {
-                        data: { manage_application_keys: !grant },
-                      });
+                      const result = await api.put<MembershipResource>(
+                        `${base}/${member.user_id}/permissions`,
+                        {
+                          data: { manage_application_keys: !grant },
+                        },
+                      );
                       status.show(
                         [
                           `${grant ? 'Revoked' : 'Granted'} key management ${grant ? 'from' : 'to'} ${member.email}.`,
@@ -92,7 +95,13 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
               'aria-label': `Remove ${member.email}`,
               onclick: () =>
                 run(async () => {
-                  if (!(await confirmDialog(`Remove ${member.email}?`, 'Their access ends at once. Keys they created stay.', 'Remove member')))
+                  if (
+                    !(await confirmDialog(
+                      `Remove ${member.email}?`,
+                      'Their access ends at once. Keys they created stay.',
+                      'Remove member',
+                    ))
+                  )
                     return;
                   await api.delete(`${base}/${member.user_id}`);
                   status.show(`Removed ${member.email}.`);
@@ -112,7 +121,11 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
   const emailId = uid('member-email');
   const roleId = uid('member-role');
   const email = h('input', { id: emailId, type: 'email', required: true, autocomplete: 'off' });
-  const role = h('select', { id: roleId }, roles.map((r) => h('option', { value: r }, ROLE_NAMES[r])));
+  const role = h(
+    'select',
+    { id: roleId },
+    roles.map((r) => h('option', { value: r }, ROLE_NAMES[r])),
+  );
   const add = h(
     'form',
     {
@@ -147,7 +160,17 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
         'table',
         {},
         h('caption', {}, 'Members'),
-        h('thead', {}, h('tr', {}, ['Email', 'Role', 'Second factor', 'Key management', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Email', 'Role', 'Second factor', 'Key management', 'Actions'].map((c) =>
+              h('th', { scope: 'col' }, c),
+            ),
+          ),
+        ),
         tbody,
       ),
     ),

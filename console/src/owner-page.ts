@@ -12,7 +12,11 @@ export function ownerPage(owner: Owner, signal: AbortSignal): HTMLElement[] {
   const kind = owner.type === 'store' ? 'Store' : 'Organization';
   return [
     h('h1', {}, owner.name),
-    h('p', { class: 'hint' }, `${kind} · you are ${owner.role.replace('_', ' ')}${owner.role === 'store_member' && owner.manageKeys ? ' with key management' : ''}`),
+    h(
+      'p',
+      { class: 'hint' },
+      `${kind} · you are ${owner.role.replace('_', ' ')}${owner.role === 'store_member' && owner.manageKeys ? ' with key management' : ''}`,
+    ),
     caps.rateLimit && rateLimitChart(owner, signal),
     caps.keys && keysSection(owner, caps),
     caps.members && membersSection(owner, caps),

@@ -13,10 +13,16 @@ export type Owner = OwnerRef & {
   requireTwoFactor?: boolean;
 };
 
-async function named(ref: OwnerRef): Promise<{ name: string; rateLimit?: number; requireTwoFactor?: boolean }> {
+async function named(
+  ref: OwnerRef,
+): Promise<{ name: string; rateLimit?: number; requireTwoFactor?: boolean }> {
   try {
     const { data } = await api.get<OrganizationResource & Partial<StoreResource>>(ownerPath(ref));
-    return { name: data.name, rateLimit: data.rate_limit, requireTwoFactor: data.require_2fa_for_key_managers };
+    return {
+      name: data.name,
+      rateLimit: data.rate_limit,
+      requireTwoFactor: data.require_2fa_for_key_managers,
+    };
   } catch (error) {
     // a member who may only manage keys cannot read the store itself
     if (error instanceof ApiError && error.status === 403)
@@ -99,4 +105,5 @@ export function capabilities(owner: Owner) {
 }
 export type Capabilities = ReturnType<typeof capabilities>;
 
-export const ownerUrl = (owner: OwnerRef) => `/${owner.type === 'store' ? 'stores' : 'organizations'}/${owner.id}`;
+export const ownerUrl = (owner: OwnerRef) =>
+  `/${owner.type === 'store' ? 'stores' : 'organizations'}/${owner.id}`;

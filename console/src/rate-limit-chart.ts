@@ -58,11 +58,19 @@ function sparkline(history: number[], limit: number): SVGSVGElement {
   const step = SPARK_WIDTH / (HISTORY - 1);
   const offset = HISTORY - history.length;
   const points = history
-    .map((value, i) => `${((offset + i) * step).toFixed(1)},${(SPARK_HEIGHT - (Math.min(value, top) / top) * (SPARK_HEIGHT - 2)).toFixed(1)}`)
+    .map(
+      (value, i) =>
+        `${((offset + i) * step).toFixed(1)},${(SPARK_HEIGHT - (Math.min(value, top) / top) * (SPARK_HEIGHT - 2)).toFixed(1)}`,
+    )
     .join(' ');
   return s(
     'svg',
-    { viewBox: `0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`, preserveAspectRatio: 'none', class: 'spark', 'aria-hidden': 'true' },
+    {
+      viewBox: `0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`,
+      preserveAspectRatio: 'none',
+      class: 'spark',
+      'aria-hidden': 'true',
+    },
     s('line', { x1: 0, x2: SPARK_WIDTH, y1: 1, y2: 1, class: 'limit' }),
     history.length > 1 && s('polyline', { points, class: 'line' }),
   );
@@ -110,7 +118,9 @@ export function rateLimitChart(owner: Owner, signal: AbortSignal): HTMLElement {
         sparkline(history, view.rate_limit),
       );
       problem.textContent =
-        view.shared_pool === 0 ? 'The shared pool is empty: keys without a reservation will be throttled.' : '';
+        view.shared_pool === 0
+          ? 'The shared pool is empty: keys without a reservation will be throttled.'
+          : '';
     } catch (error) {
       // a role without the rate-limit view (a key-management delegate): no chart at all
       if (error instanceof ApiError && error.status === 403) {

@@ -29,14 +29,23 @@ export function settingsSection(owner: Owner): HTMLElement {
               data: { require_2fa_for_key_managers: box.checked },
             });
             owner.requireTwoFactor = data.require_2fa_for_key_managers;
-            status.show(data.require_2fa_for_key_managers ? 'Key managers now need a second factor.' : 'Key managers no longer need a second factor.');
+            status.show(
+              data.require_2fa_for_key_managers
+                ? 'Key managers now need a second factor.'
+                : 'Key managers no longer need a second factor.',
+            );
           } catch (error) {
             box.checked = owner.requireTwoFactor ?? false;
             alert.show(message(error));
           }
         },
       },
-      h('div', { class: 'check' }, box, h('label', { for: boxId }, ' Require a second factor for key managers')),
+      h(
+        'div',
+        { class: 'check' },
+        box,
+        h('label', { for: boxId }, ' Require a second factor for key managers'),
+      ),
       h('button', { type: 'submit' }, 'Save settings'),
     ),
   );

@@ -36,7 +36,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const operatorKey = async () => fixtures(server.runtime, server.url).key({ type: 'organization', id: org.id });
+const operatorKey = async () =>
+  fixtures(server.runtime, server.url).key({ type: 'organization', id: org.id });
 const apiAsOrgKey = async () => {
   const f = fixtures(server.runtime, server.url);
   return adminClient(server.url, await f.token(await operatorKey()));
@@ -124,7 +125,9 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await alert.getByText(/71/).waitFor();
 
     // the same request straight to the API: the console shows exactly its detail
-    const direct = await (await apiAsOrgKey()).post(`${ownerPath(storeRef)}/application-keys`, {
+    const direct = await (
+      await apiAsOrgKey()
+    ).post(`${ownerPath(storeRef)}/application-keys`, {
       data: { type: 'application_key', name: 'greedy', reserved_rate_limit: 71 },
     });
     expect(direct.status).toBe(409);
@@ -146,8 +149,9 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
       expect.arrayContaining([expect.stringMatching(/^checkout: 30 per second/)]),
     );
     // changed by the CLI, not through this page: the chart polls
-    const { data: keys } = (await (await apiAsOrgKey()).get(`${ownerPath(storeRef)}/application-keys?page[limit]=100`))
-      .body as { data: Array<{ id: string; name: string }> };
+    const { data: keys } = (
+      await (await apiAsOrgKey()).get(`${ownerPath(storeRef)}/application-keys?page[limit]=100`)
+    ).body as { data: Array<{ id: string; name: string }> };
     const checkout = keys.find((k) => k.name === 'checkout')!;
     await server.runtime.domain.applicationKeys.update(cli, storeRef, checkout.id, { reservedRateLimit: 55 });
     await figure.getByText(/55 reserved, 45 in the shared pool/).waitFor();
@@ -158,7 +162,10 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
   });
 
   it('edits, rotates (old secret dead, new one shown once) and deletes a key after confirmation', async () => {
-    const made = await server.runtime.domain.applicationKeys.create(cli, storeRef, { name: 'batch', reservedRateLimit: 5 });
+    const made = await server.runtime.domain.applicationKeys.create(cli, storeRef, {
+      name: 'batch',
+      reservedRateLimit: 5,
+    });
     const page = await browser.newPage();
     await signInToConsole(page, server.config.issuer, email, PASSWORD);
     await page.goto(`${server.config.issuer}/console/stores/${store.id}`);
@@ -172,7 +179,10 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await table.getByRole('row', { name: /batch/ }).getByText('10/s').waitFor();
 
     await table.getByRole('button', { name: 'Rotate secret batch' }).click();
-    await page.getByRole('dialog', { name: /Rotate the secret of batch/ }).getByRole('button', { name: 'Rotate secret' }).click();
+    await page
+      .getByRole('dialog', { name: /Rotate the secret of batch/ })
+      .getByRole('button', { name: 'Rotate secret' })
+      .click();
     const secretDialog = page.getByRole('dialog', { name: /Client secret of batch/ });
     const newSecret = await secretDialog.getByLabel('Client secret', { exact: true }).inputValue();
     expect(newSecret).not.toBe(made.secret);
@@ -199,7 +209,11 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     const page = await browser.newPage();
     await signInToConsole(page, server.config.issuer, email, PASSWORD);
     for (let i = 0; i < 21; i++)
-      await server.runtime.domain.applicationKeys.create(cli, { type: 'organization', id: org.id }, { name: `job-${String(i).padStart(2, '0')}` });
+      await server.runtime.domain.applicationKeys.create(
+        cli,
+        { type: 'organization', id: org.id },
+        { name: `job-${String(i).padStart(2, '0')}` },
+      );
     await page.goto(`${server.config.issuer}/console/organizations/${org.id}`);
     await page.getByRole('heading', { level: 1, name: org.name }).waitFor();
     const table = page.getByRole('table', { name: 'Application keys' });
@@ -230,6 +244,7 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     expect(outline).toBe('solid');
     await page.keyboard.press('Enter');
     const form = page.getByRole('dialog', { name: 'Create key' });
+    await form.waitFor();
     expect(await page.evaluate<string>("document.activeElement?.id ?? ''")).toBe(
       await form.getByLabel('Name', { exact: true }).getAttribute('id'),
     );
@@ -242,7 +257,10 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await secret.waitFor();
     await page.keyboard.press('Escape');
     await secret.waitFor({ state: 'detached' });
-    await page.getByRole('table', { name: 'Application keys' }).getByRole('row', { name: /keyboard-only/ }).waitFor();
+    await page
+      .getByRole('table', { name: 'Application keys' })
+      .getByRole('row', { name: /keyboard-only/ })
+      .waitFor();
     await page.close();
   });
 
@@ -251,7 +269,10 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await signInToConsole(page, server.config.issuer, email, PASSWORD);
     await page.goto(`${server.config.issuer}/console/stores/${store.id}`);
     await page.getByRole('figure', { name: /^Rate limit: 100/ }).waitFor();
-    await page.getByRole('table', { name: 'Application keys' }).getByRole('row', { name: /checkout/ }).waitFor();
+    await page
+      .getByRole('table', { name: 'Application keys' })
+      .getByRole('row', { name: /checkout/ })
+      .waitFor();
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await screenshot(page, 'store-375');
     expect(await seriousViolations(page)).toEqual([]);
@@ -263,7 +284,10 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
   });
 
   it('shows nothing of an owner the person does not belong to', async () => {
-    const other = await server.runtime.domain.organizations.createOrganization(cli, { name: `Other ${suffix}`, rateLimit: 10 });
+    const other = await server.runtime.domain.organizations.createOrganization(cli, {
+      name: `Other ${suffix}`,
+      rateLimit: 10,
+    });
     const page = await browser.newPage();
     await signInToConsole(page, server.config.issuer, email, PASSWORD);
     await page.goto(`${server.config.issuer}/console/organizations/${other.id}`);

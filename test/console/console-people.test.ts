@@ -49,10 +49,12 @@ const storeApi = async () => {
   return adminClient(server.url, await f.token(await f.key(storeRef)));
 };
 const memberOf = async (email: string) =>
-  ((await (await storeApi()).get(`${ownerPath(storeRef)}/members?page[limit]=100`)).body.data as Array<{
-    email: string;
-    permissions: { manage_application_keys: boolean };
-  }>).find((m) => m.email === email);
+  (
+    (await (await storeApi()).get(`${ownerPath(storeRef)}/members?page[limit]=100`)).body.data as Array<{
+      email: string;
+      permissions: { manage_application_keys: boolean };
+    }>
+  ).find((m) => m.email === email);
 const codeAt = (offsetSteps: number) =>
   totpAt(base32Decode(totpSecret), Math.floor(Date.now() / 30_000) + offsetSteps);
 
@@ -66,7 +68,9 @@ describe('people in the console', { timeout: 120_000 }, () => {
     const toggle = members.getByRole('button', { name: `Key management for ${delegateEmail}` });
     expect(await toggle.getAttribute('aria-pressed')).toBe('false');
     await toggle.click();
-    await members.locator(`[aria-label="Key management for ${delegateEmail}"][aria-pressed="true"]`).waitFor();
+    await members
+      .locator(`[aria-label="Key management for ${delegateEmail}"][aria-pressed="true"]`)
+      .waitFor();
     expect((await memberOf(delegateEmail))?.permissions.manage_application_keys).toBe(true);
     expect(await members.getByRole('columnheader').allTextContents()).toContain('Second factor');
     await screenshot(page, 'store-owner-1280');
@@ -88,16 +92,20 @@ describe('people in the console', { timeout: 120_000 }, () => {
     await page.getByRole('figure').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Create key' }).click();
     const form = page.getByRole('dialog', { name: 'Create key' });
-    expect(await form.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => (b as { value: string }).value))).toEqual([
-      'keys:read',
-      'keys:write',
-    ]);
+    expect(
+      await form
+        .getByRole('checkbox')
+        .evaluateAll((boxes) => boxes.map((b) => (b as { value: string }).value)),
+    ).toEqual(['keys:read', 'keys:write']);
     await form.getByLabel('Name', { exact: true }).fill('delegated');
     await form.getByRole('button', { name: 'Create' }).click();
     const secret = page.getByRole('dialog', { name: /Client secret of delegated/ });
     expect(await secret.getByLabel('Client secret', { exact: true }).inputValue()).toMatch(/^appkeys_sk_/);
     await secret.getByRole('button', { name: 'Done' }).click();
-    await page.getByRole('table', { name: 'Application keys' }).getByRole('row', { name: /delegated/ }).waitFor();
+    await page
+      .getByRole('table', { name: 'Application keys' })
+      .getByRole('row', { name: /delegated/ })
+      .waitFor();
     await screenshot(page, 'delegate-1280');
     expect(await seriousViolations(page)).toEqual([]);
     await page.close();
@@ -110,7 +118,9 @@ describe('people in the console', { timeout: 120_000 }, () => {
     await owner.getByLabel('Require a second factor for key managers').check();
     await owner.getByRole('button', { name: 'Save settings' }).click();
     await owner.getByText('Key managers now need a second factor.').waitFor();
-    expect((await (await storeApi()).get(ownerPath(storeRef))).body.data.require_2fa_for_key_managers).toBe(true);
+    expect((await (await storeApi()).get(ownerPath(storeRef))).body.data.require_2fa_for_key_managers).toBe(
+      true,
+    );
     await owner.close();
 
     const page = await browser.newPage();
@@ -161,7 +171,10 @@ describe('people in the console', { timeout: 120_000 }, () => {
 
     // with a second factor the store's policy lets the delegate manage keys again
     await page.goto(`${server.config.issuer}/console/stores/${store.id}`);
-    await page.getByRole('table', { name: 'Application keys' }).getByRole('row', { name: /delegated/ }).waitFor();
+    await page
+      .getByRole('table', { name: 'Application keys' })
+      .getByRole('row', { name: /delegated/ })
+      .waitFor();
     await page.close();
   });
 

@@ -48,7 +48,8 @@ export async function launchChromium(): Promise<ChromiumSession> {
       page.setDefaultTimeout(15_000);
       page.on('console', (msg) => {
         // refusals of the API (403, 409) are the console's to show, not problems of the page
-        if (msg.type() === 'error' && !/status of (403|409) /.test(msg.text())) page.problems.push(msg.text());
+        if (msg.type() === 'error' && !/status of (403|409) /.test(msg.text()))
+          page.problems.push(msg.text());
       });
       page.on('pageerror', (error) => page.problems.push(error.message));
       page.on('close', () => void context.close());
@@ -67,9 +68,21 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }>;
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => JSON.stringify(n.target)),
+    }));
   });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
