@@ -24,8 +24,9 @@ async function named(
       requireTwoFactor: data.require_2fa_for_key_managers,
     };
   } catch (error) {
-    // a member who may only manage keys cannot read the store itself
-    if (error instanceof ApiError && error.status === 403)
+    // a member who may only manage keys cannot read the store itself (403), and an owner whose
+    // shared pool is spent refuses people's requests for a moment (429): list it all the same
+    if (error instanceof ApiError)
       return { name: `${ref.type === 'store' ? 'Store' : 'Organization'} ${ref.id}` };
     throw error;
   }
@@ -54,9 +55,13 @@ export async function loadOwners(me: Me): Promise<Owner[]> {
       manageKeys: membership.permissions.manage_application_keys,
     });
     if (membership.role === 'org_admin') {
-      const { data: stores } = await api.get<StoreResource[]>(
-        `${ownerPath(membership.owner)}/stores?page[limit]=100`,
-      );
+      const stores = await api
+        .get<StoreResource[]>(`${ownerPath(membership.owner)}/stores?page[limit]=100`)
+        .then((result) => result.data)
+        .catch((error: unknown) => {
+          if (error instanceof ApiError) return [];
+          throw error;
+        });
       for (const store of stores)
         add({
           type: 'store',

@@ -158,6 +158,76 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     expect(await figure.getByRole('listitem').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/^checkout: 55 per second/)]),
     );
+
+    // live use: a key calling the API shows up inside its reservation within a poll or two
+    const f = fixtures(server.runtime, server.url);
+    const busy = await f.key(storeRef, { name: 'busy', reservedRateLimit: 5 });
+    const busyApi = adminClient(server.url, await f.token(busy));
+    let calling = true;
+    const calls = (async () => {
+      while (calling) {
+        await busyApi.get(`${ownerPath(storeRef)}/application-keys?page[limit]=1`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await figure.getByText(/^busy: 5 per second, [1-9]\d* in use$/).waitFor();
+      await figure.getByText(/last minute \(now [1-9]\d*\)/).waitFor();
+      await screenshot(page, 'chart-live-use');
+    } finally {
+      calling = false;
+      await calls;
+    }
+    await server.runtime.domain.applicationKeys.remove(cli, storeRef, busy.id);
+    await page.close();
+  });
+
+  it('shows the API warning where it applies, and the 429 that follows an emptied shared pool', async () => {
+    const page = await browser.newPage();
+    await signInToConsole(page, server.config.issuer, email, PASSWORD);
+    await page.goto(`${server.config.issuer}/console/organizations/${org.id}`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const form = page.getByRole('dialog', { name: 'Create key' });
+    await form.getByLabel('Name', { exact: true }).fill('everything');
+    await form.getByLabel('Reserved rate limit').fill('200');
+    await form.getByText('0 of 200 left').waitFor();
+    await form.getByRole('button', { name: 'Create' }).click();
+    const dialog = page.getByRole('dialog', { name: /Client secret of everything/ });
+    try {
+      await dialog.getByText(/shared pool is now empty/i).waitFor();
+      // the copy button puts the secret on the clipboard
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: new URL(server.config.issuer).origin,
+      });
+      await dialog.getByRole('button', { name: 'Copy client secret' }).click();
+      expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(
+        await dialog.getByLabel('Client secret', { exact: true }).inputValue(),
+      );
+      await dialog.getByRole('button', { name: 'Done' }).click();
+      await page
+        .getByRole('status')
+        .getByText(/shared pool is now empty/i)
+        .waitFor();
+      // people are charged to the shared pool, now empty: the chart says what the API says
+      await page
+        .getByRole('figure', { name: /^Rate limit/ })
+        .getByText(/^Could not refresh: .+/)
+        .waitFor();
+      await screenshot(page, 'shared-pool-empty');
+    } finally {
+      const { items } = await server.runtime.domain.applicationKeys.list(
+        cli,
+        { type: 'organization', id: org.id },
+        { offset: 0, limit: 100 },
+      );
+      const everything = items.find((key) => key.name === 'everything');
+      if (everything)
+        await server.runtime.domain.applicationKeys.remove(
+          cli,
+          { type: 'organization', id: org.id },
+          everything.id,
+        );
+    }
     await page.close();
   });
 
