@@ -60,12 +60,11 @@ export function secretDialog(keyName: string, secret: string, warnings: string[]
       {},
       'Copy it now: this is the only time it is shown. Store it where your application reads its secrets.',
     ),
-    h('label', { for: inputId }, 'Client secret'),
     h(
       'div',
-      { class: 'copy-row' },
-      input,
-      copyButton('Copy client secret', () => input.value),
+      { class: 'field' },
+      h('label', { for: inputId }, 'Client secret'),
+      h('div', { class: 'copy-row' }, input, copyButton('Copy client secret', () => input.value)),
     ),
     warnings.length > 0 &&
       h(

@@ -227,6 +227,18 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
           { type: 'organization', id: org.id },
           everything.id,
         );
+      // the server applies the change within a second: wait until the organization admits requests again
+      const key = await operatorKey();
+      const f = fixtures(server.runtime, server.url);
+      for (let tries = 0; tries < 50; tries++) {
+        const admitted = await f
+          .token(key)
+          .then((token) => adminClient(server.url, token).get(`/v2/organizations/${org.id}`))
+          .then((response) => response.status === 200)
+          .catch(() => false);
+        if (admitted) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
     await page.close();
   });
