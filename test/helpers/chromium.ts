@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,10 @@ export type ChromiumSession = {
  */
 export async function launchChromium(): Promise<ChromiumSession> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `no chromium at ${CHROMIUM_PATH}: run \`bash .ci/install-chromium\` or set CHROMIUM_PATH`,
+    );
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
   return {
     browser,
