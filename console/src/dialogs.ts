@@ -64,7 +64,12 @@ export function secretDialog(keyName: string, secret: string, warnings: string[]
       'div',
       { class: 'field' },
       h('label', { for: inputId }, 'Client secret'),
-      h('div', { class: 'copy-row' }, input, copyButton('Copy client secret', () => input.value)),
+      h(
+        'div',
+        { class: 'copy-row' },
+        input,
+        copyButton('Copy client secret', () => input.value),
+      ),
     ),
     warnings.length > 0 &&
       h(

@@ -47,7 +47,11 @@ export async function loadOwners(me: Me): Promise<Owner[]> {
     }
   };
   for (const membership of me.memberships) {
-    const details = await named(membership.owner);
+    // a store member (even one who manages keys) may not read the store itself: no need to ask
+    const details =
+      membership.role === 'store_member'
+        ? { name: membership.owner.name ?? `Store ${membership.owner.id}` }
+        : await named(membership.owner);
     add({
       ...membership.owner,
       ...details,

@@ -8,7 +8,8 @@ export type MembershipResource = {
   user_id: string;
   email: string;
   role: Role;
-  owner: OwnerRef;
+  /** `name` only where the API serves it (`GET /v2/me` may). */
+  owner: OwnerRef & { name?: string };
   permissions: { manage_application_keys: boolean };
   /** Not served yet by every version of the API. */
   totp_enrolled?: boolean;
