@@ -305,6 +305,7 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText(/^Keys 21–\d+ of \d+$/).waitFor();
     const secondPage = await table.locator('tbody th').allTextContents();
+    await screenshot(page, 'organization-1280');
     expect(secondPage.some((name) => firstPage.includes(name))).toBe(false);
     // nothing was made a day ago
     await page.getByLabel('Unused for at least (days)').fill('1');

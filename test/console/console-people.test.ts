@@ -92,6 +92,7 @@ describe('people in the console', { timeout: 120_000 }, () => {
     await page.getByRole('figure').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Create key' }).click();
     const form = page.getByRole('dialog', { name: 'Create key' });
+    await form.waitFor();
     expect(
       await form
         .getByRole('checkbox')
@@ -158,8 +159,12 @@ describe('people in the console', { timeout: 120_000 }, () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     // oidc-provider asks to confirm ending the session
+    await page.locator('button[autofocus], button[type="submit"]').first().waitFor();
+    await screenshot(page, 'sign-out-confirmation');
     await page.locator('button[autofocus], button[type="submit"]').first().click();
     await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await screenshot(page, 'signed-out');
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign in again' }).click();
     await page.getByLabel('Email').fill(delegateEmail);
     await page.getByLabel('Password').fill(PASSWORD);
