@@ -6,9 +6,11 @@ import { ownerPath } from './types.ts';
 
 const PAGE = 20;
 
-const who = (actor: AuditEvent['actor']) =>
-  actor.email ??
-  (actor.type === 'cli' ? 'operator (CLI)' : `${actor.type.replace('_', ' ')} ${actor.id ?? ''}`);
+const who = (actor: AuditEvent['actor'], meId: string) =>
+  actor.type === 'user' && actor.id === meId
+    ? 'you'
+    : (actor.email ??
+      (actor.type === 'cli' ? 'operator (CLI)' : `${actor.type.replace('_', ' ')} ${actor.id ?? ''}`));
 const what = (event: AuditEvent) => {
   const target = event.target?.name ?? event.target?.id ?? '';
   const changes = event.changes
@@ -20,7 +22,7 @@ const what = (event: AuditEvent) => {
 };
 
 /** The owner's audit trail, newest first, a page at a time. */
-export function auditSection(owner: Owner): HTMLElement {
+export function auditSection(owner: Owner, meId: string): HTMLElement {
   const alert = alertBox();
   const tbody = h('tbody');
   const pager = h('div', { class: 'pager' });
@@ -40,7 +42,7 @@ export function auditSection(owner: Owner): HTMLElement {
                 'tr',
                 {},
                 h('td', {}, formatDate(event.created_at)),
-                h('td', {}, who(event.actor)),
+                h('td', {}, who(event.actor, meId)),
                 h('td', {}, event.action),
                 h('td', {}, what(event)),
               ),

@@ -56,6 +56,19 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
     offset = Math.max(0, offset + delta);
     void load();
   };
+  /**
+   * Runs `work` from a button, once at a time (a second click while its dialog is on its way does
+   * nothing). The button is not disabled, so the dialog can give focus back to it.
+   */
+  const once = (event: Event, work: () => Promise<void>) => {
+    const button = event.currentTarget as HTMLButtonElement;
+    if (button.dataset.busy) return;
+    alert.clear();
+    button.dataset.busy = 'true';
+    work()
+      .catch((error: unknown) => alert.show(message(error)))
+      .finally(() => delete button.dataset.busy);
+  };
   const changed = (text: string, warnings: string[]) => {
     status.show([text, ...warnings].join(' '));
     void load();
@@ -69,7 +82,7 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
           type: 'button',
           class: danger ? 'danger small' : 'secondary small',
           'aria-label': `${label} ${key.name}`,
-          onclick: () => run().catch((e: unknown) => alert.show(message(e))),
+          onclick: (event: Event) => once(event, run),
         },
         label,
       );
@@ -166,10 +179,12 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
         'button',
         {
           type: 'button',
-          onclick: () =>
-            openKeyForm(owner, caps, undefined, (key, warnings) =>
-              changed(`Created ${key.name}.`, warnings),
-            ).catch((e: unknown) => alert.show(message(e))),
+          onclick: (event: Event) =>
+            once(event, () =>
+              openKeyForm(owner, caps, undefined, (key, warnings) =>
+                changed(`Created ${key.name}.`, warnings),
+              ),
+            ),
         },
         'Create key',
       ),

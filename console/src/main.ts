@@ -25,7 +25,7 @@ function route(state: State) {
     );
     if (owner) {
       title = owner.name;
-      fill(main(), ownerPage(owner, leaving.signal));
+      fill(main(), ownerPage(owner, state.me.id, leaving.signal));
     } else
       fill(
         main(),

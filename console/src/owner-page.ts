@@ -7,7 +7,7 @@ import { rateLimitChart } from './rate-limit-chart.ts';
 import { settingsSection } from './settings.ts';
 
 /** An owner's page: what the person's role there lets them see, each section on its own. */
-export function ownerPage(owner: Owner, signal: AbortSignal): HTMLElement[] {
+export function ownerPage(owner: Owner, meId: string, signal: AbortSignal): HTMLElement[] {
   const caps = capabilities(owner);
   const kind = owner.type === 'store' ? 'Store' : 'Organization';
   return [
@@ -21,7 +21,7 @@ export function ownerPage(owner: Owner, signal: AbortSignal): HTMLElement[] {
     caps.keys && keysSection(owner, caps),
     caps.members && membersSection(owner, caps),
     caps.settings && settingsSection(owner),
-    caps.audit && auditSection(owner),
+    caps.audit && auditSection(owner, meId),
     !caps.keys && h('p', {}, 'Your role here gives you nothing to manage in this console.'),
   ].filter((part): part is HTMLElement => part instanceof HTMLElement);
 }

@@ -366,7 +366,20 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await page.close();
   });
 
-  it('shows nothing of an owner the person does not belong to', async () => {
+  it('shows names chosen by other people as text, never as markup', async () => {
+    const hostile = '<img src=x onerror="window.__owned=1">';
+    await server.runtime.domain.applicationKeys.create(cli, storeRef, { name: hostile });
+    const page = await browser.newPage();
+    await signInToConsole(page, server.config.issuer, email, PASSWORD);
+    await page.goto(`${server.config.issuer}/console/stores/${store.id}`);
+    const table = page.getByRole('table', { name: 'Application keys' });
+    await table.getByRole('rowheader', { name: hostile }).waitFor();
+    expect(await table.locator('img').count()).toBe(0);
+    expect(await page.evaluate<unknown>('window.__owned')).toBeUndefined();
+    await page.close();
+  });
+
+
     const other = await server.runtime.domain.organizations.createOrganization(cli, {
       name: `Other ${suffix}`,
       rateLimit: 10,
