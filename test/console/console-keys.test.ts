@@ -379,7 +379,7 @@ describe('the console for an org admin', { timeout: 90_000 }, () => {
     await page.close();
   });
 
-
+  it('shows nothing of an owner the person does not belong to', async () => {
     const other = await server.runtime.domain.organizations.createOrganization(cli, {
       name: `Other ${suffix}`,
       rateLimit: 10,
