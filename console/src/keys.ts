@@ -105,38 +105,42 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
       h('td', {}, formatDate(key.meta.timestamps.last_used_at)),
       h(
         'td',
-        { class: 'row-actions' },
-        act('Edit', () =>
-          openKeyForm(owner, caps, key, (saved, warnings) => changed(`Saved ${saved.name}.`, warnings)),
-        ),
-        act('Rotate secret', async () => {
-          if (
-            !(await confirmDialog(
-              `Rotate the secret of ${key.name}?`,
-              'The current secret stops working for new tokens at once; tokens already issued stay valid until they expire.',
-              'Rotate secret',
-            ))
-          )
-            return;
-          const { data } = await api.post<KeyResource>(`${base}/${key.id}/rotate-secret`);
-          if (data.client_secret) secretDialog(data.name, data.client_secret);
-          changed(`Rotated the secret of ${key.name}.`, []);
-        }),
-        act(
-          'Delete',
-          async () => {
+        {},
+        h(
+          'div',
+          { class: 'row-actions' },
+          act('Edit', () =>
+            openKeyForm(owner, caps, key, (saved, warnings) => changed(`Saved ${saved.name}.`, warnings)),
+          ),
+          act('Rotate secret', async () => {
             if (
               !(await confirmDialog(
-                `Delete ${key.name}?`,
-                'Every token of this key stops working at once. This cannot be undone.',
-                'Delete key',
+                `Rotate the secret of ${key.name}?`,
+                'The current secret stops working for new tokens at once; tokens already issued stay valid until they expire.',
+                'Rotate secret',
               ))
             )
               return;
-            await api.delete(`${base}/${key.id}`);
-            changed(`Deleted ${key.name}.`, []);
-          },
-          true,
+            const { data } = await api.post<KeyResource>(`${base}/${key.id}/rotate-secret`);
+            if (data.client_secret) secretDialog(data.name, data.client_secret);
+            changed(`Rotated the secret of ${key.name}.`, []);
+          }),
+          act(
+            'Delete',
+            async () => {
+              if (
+                !(await confirmDialog(
+                  `Delete ${key.name}?`,
+                  'Every token of this key stops working at once. This cannot be undone.',
+                  'Delete key',
+                ))
+              )
+                return;
+              await api.delete(`${base}/${key.id}`);
+              changed(`Deleted ${key.name}.`, []);
+            },
+            true,
+          ),
         ),
       ),
     );
