@@ -79,6 +79,45 @@ describe('people in the console', { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  it('a store owner adds and removes a member, and the audit trail says who did it', async () => {
+    const newcomer = `newcomer-${suffix}@example.com`;
+    await server.runtime.domain.users.create(cli, { email: newcomer, password: PASSWORD });
+    const page = await browser.newPage();
+    await signInToConsole(page, server.config.issuer, ownerEmail, PASSWORD);
+    await page.goto(`${server.config.issuer}/console/stores/${store.id}`);
+    const members = page.getByRole('table', { name: 'Members' });
+    await members.getByRole('rowheader', { name: ownerEmail }).waitFor();
+    await page.getByLabel('Email', { exact: true }).fill(newcomer);
+    await page.getByLabel('Role', { exact: true }).selectOption('store_admin');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await members
+      .getByRole('row', { name: new RegExp(newcomer) })
+      .getByText('Store admin')
+      .waitFor();
+    expect(await memberOf(newcomer)).toBeDefined();
+
+    await members.getByRole('button', { name: `Remove ${newcomer}` }).click();
+    await page
+      .getByRole('dialog', { name: `Remove ${newcomer}?` })
+      .getByRole('button', { name: 'Remove member' })
+      .click();
+    await members.getByRole('row', { name: new RegExp(newcomer) }).waitFor({ state: 'detached' });
+    expect(await memberOf(newcomer)).toBeUndefined();
+
+    // newest first, and the person's own actions are theirs
+    await page.reload();
+    const audit = page.getByRole('table', { name: 'Audit trail' });
+    await audit.getByRole('row', { name: /member\.removed/ }).waitFor();
+    const rows = await audit.locator('tbody tr').allInnerTexts();
+    const removed = rows.findIndex((row) => row.includes('member.removed'));
+    const added = rows.findIndex((row) => row.includes('member.added') && row.includes('store_admin'));
+    expect(removed).toBeGreaterThanOrEqual(0);
+    expect(added).toBeGreaterThan(removed);
+    expect(rows[removed]).toMatch(/\byou\b/);
+    await screenshot(page, 'members-audit');
+    await page.close();
+  });
+
   it('the delegate sees the keys and nothing else of the store, and may give only the scopes it holds', async () => {
     const page = await browser.newPage();
     await signInToConsole(page, server.config.issuer, delegateEmail, PASSWORD);
