@@ -28,6 +28,8 @@ export type AppDeps = {
   admin: Router;
   /** The sign-in pages. */
   interactions: Router;
+  /** The web console's page and assets (/console). */
+  console: Router;
   authenticate: { provider: Provider; repos: Repositories };
   onTokenIssued: (clientId: string, grant: string) => void;
   /** Absent only in the limiter-overhead benchmark. */
@@ -52,6 +54,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(pathAliases);
   provider.use(health.routes());
   provider.use(deps.interactions.routes());
+  provider.use(deps.console.routes());
   provider.use(underPrefix('/v2', noStore));
   provider.use(underPrefix('/v2', renderErrors(logger)));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));

@@ -17,6 +17,8 @@ import { interactionRoutes } from './http/interactions/routes.ts';
 import { createRenderer } from './http/interactions/render.ts';
 import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
+import { ensureConsoleBuilt } from './http/console/build-assets.ts';
+import { consoleRoutes } from './http/console/routes.ts';
 
 export type RunningServer = {
   url: string;
@@ -72,6 +74,10 @@ export async function startServer(
     });
     const keyUsed = createLastUsedTracker(runtime.repos, logger);
     const signInThrottle = createSignInThrottle(runtime.redis);
+    await ensureConsoleBuilt().then(
+      (built) => built && logger.info('console built'),
+      (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
+    );
     const app = assembleApp({
       provider,
       trustProxy: config.trustProxy,
@@ -84,6 +90,7 @@ export async function startServer(
         csrfKey: deriveKey(runtime.serverSecret, 'csrf'),
         logger,
       }),
+      console: consoleRoutes(),
       authenticate: { provider, repos: runtime.repos },
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       redis: runtime.redis,

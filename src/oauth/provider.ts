@@ -9,6 +9,7 @@ import { features } from './configuration/features.ts';
 import { allowConsoleLoopbackRedirects, consoleClient } from './console-client.ts';
 import { createFindAccount } from './find-account.ts';
 import { renderError } from './configuration/render-error.ts';
+import { consoleAwarePolicy } from './configuration/interaction-policy.ts';
 import { ttlConfiguration } from './configuration/ttl.ts';
 import { registerImplicitGrant } from './grants/implicit.ts';
 import { createIntrospectionPolicy } from './introspection-policy.ts';
@@ -44,13 +45,16 @@ export function createProvider(deps: ProviderDeps): Provider {
     scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE, ...ADMIN_SCOPES],
     extraClientMetadata: { properties: [EXTRA_METADATA] },
     extraTokenClaims,
-    clientBasedCORS,
+    clientBasedCORS: clientBasedCORS(deps.issuer),
     clients: [consoleClient(deps.issuer)],
     // our only signing keys are ES256 (see config/signing-keys.ts)
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: [], response_types: [] },
     ttl: ttlConfiguration(deps.accessTokenTtl),
     renderError,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      policy: consoleAwarePolicy(deps.issuer),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
     findAccount: createFindAccount(deps.repos),
     claims: { openid: ['sub'], email: ['email'] },
   });

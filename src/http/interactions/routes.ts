@@ -239,9 +239,5 @@ export function interactionRoutes(deps: Deps): Router {
     return finish(ctx, { error: 'access_denied', error_description: 'The person refused this sign-in.' });
   });
 
-  router.get('/console/callback', (ctx) =>
-    message(ctx, 200, 'Signed in', 'The appkeys console received your sign-in. You can close this page.'),
-  );
-
   return router;
 }
