@@ -7,6 +7,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createMemoryBuckets } from '../src/limiter/memory-buckets.ts';
 import { createRedisBuckets } from '../src/limiter/redis-buckets.ts';
 import { limitsFrom } from '../src/limiter/limits.ts';
+import { introspectionAtScale } from './introspection-at-scale.ts';
 import { load } from './load.ts';
 import { startServices, type Services } from './services.ts';
 
@@ -221,7 +222,14 @@ async function tokenIssuance(services: Services) {
   return { ours, memory, ratio: ours.perSecond / memory.perSecond, goals: { ratio: '>= 0.6' } };
 }
 
-const benchmarks = { limiterOverhead, decisionRate, accuracy, tokenIssuance } as const;
+const benchmarks = {
+  limiterOverhead,
+  decisionRate,
+  accuracy,
+  tokenIssuance,
+  introspectionAtScale: (services: Services) =>
+    introspectionAtScale(services, { seconds: SECONDS, large: quick ? 20_000 : 100_000 }),
+} as const;
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const machine = {
   cpus: os.cpus().length,

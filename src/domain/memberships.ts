@@ -92,10 +92,11 @@ export function createMemberships(deps: DomainDeps) {
     async remove(actor: Actor, ref: OwnerRef, userId: string): Promise<void> {
       const owner = await resolveOwner(repos, ref);
       const membership = await repos.memberships.find(ref, userId);
-      // one check (and one charge): removing needs the right over the member's role
+      // one check (and one charge): the right to remove anyone at all (members:write for keys),
+      // then over the member's role; whether they are a member is said only after both
       await authorize(
         actor,
-        membership ? ['members.read', manageAction(membership.role)] : 'members.read',
+        membership ? ['members.manage', manageAction(membership.role)] : 'members.manage',
         owner,
       );
       if (!membership)

@@ -20,6 +20,20 @@ const storeTarget = (store: Store): Target => ({
   requireTwoFactorForKeyManagers: store.requireTwoFactorForKeyManagers,
 });
 
+/**
+ * Only a store owner (or an operator, or the CLI) changes `require_2fa_for_key_managers`, and
+ * turning it off takes a sign-in with the second factor: otherwise a stolen password (or a
+ * session signed in without the factor) could switch off the rule that stops it.
+ */
+function checkTwoFactorPolicyChange(actor: Actor, target: Target, required: boolean): void {
+  // the right itself (store.set_two_factor_policy) is checked with the update's (updateStore)
+  if (!required && actor.kind === 'user' && !actor.signedInWithSecondFactor)
+    throw new AppError(
+      'forbidden',
+      `Turning off require_2fa_for_key_managers of store ${target.owner.id} needs a sign-in with your second factor.`,
+    );
+}
+
 /** Organizations and their stores. Changing a rate_limit runs under the owner's reservation lease. */
 export function createOrganizations(deps: DomainDeps) {
   const { repos, leases, clock } = deps;
@@ -158,12 +172,16 @@ export function createOrganizations(deps: DomainDeps) {
     getStore: (actor: Actor, id: string) => findStore(actor, id, () => 'store.read'),
 
     async updateStore(actor: Actor, id: string, changes: OwnerChanges) {
-      const store = await findStore(
-        actor,
-        id,
-        updateActions('store.update', 'store.set_rate_limit', changes),
-      );
+      const policy = changes.requireTwoFactorForKeyManagers;
+      const policyChanges = (current: Store) =>
+        policy !== undefined && policy !== current.requireTwoFactorForKeyManagers;
+      const store = await findStore(actor, id, (current) => [
+        ...updateActions('store.update', 'store.set_rate_limit', changes)(current),
+        ...(policyChanges(current) ? (['store.set_two_factor_policy'] as const) : []),
+      ]);
       const owner: OwnerRef = { type: 'store', id };
+      if (policy !== undefined && policyChanges(store))
+        checkTwoFactorPolicyChange(actor, storeTarget(store), policy);
       const warnings = await change(actor, owner, storeTarget(store), store, changes, (fields, at) =>
         repos.stores.update(id, fields, at),
       );

@@ -13,6 +13,8 @@ const person = (memberships: MembershipGrant[], operator = false): Actor => ({
   userId: 'u',
   operator,
   totpEnrolled: false,
+  signedInWithSecondFactor: false,
+  authTime: undefined,
   memberships,
 });
 const grant = (owner: MembershipGrant['owner'], role: MembershipGrant['role']): MembershipGrant => ({
@@ -24,14 +26,17 @@ const grant = (owner: MembershipGrant['owner'], role: MembershipGrant['role']): 
 
 describe('payerOf', () => {
   it('charges a key (and its storefront tokens) to its own reservation and owner, whatever the target', () => {
+    const owner = { type: 'organization', id: 'org-1' } as const;
     const key: Actor = {
       kind: 'application_key',
       keyId: 'k',
-      owner: { type: 'organization', id: 'org-1' },
+      owner,
       organizationId: 'org-1',
+      scopes: new Set(),
     };
+    const storefront: Actor = { kind: 'storefront', keyId: 'k', owner, organizationId: 'org-1' };
     expect(payerOf(key, store('s-1'))).toEqual({ owner: { type: 'organization', id: 'org-1' }, keyId: 'k' });
-    expect(payerOf({ ...key, kind: 'storefront' }, undefined)).toEqual({ owner: key.owner, keyId: 'k' });
+    expect(payerOf(storefront, undefined)).toEqual({ owner, keyId: 'k' });
   });
 
   it("charges a person to the store of their store role, or else their organization's shared pool", () => {
