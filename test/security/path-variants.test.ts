@@ -119,7 +119,7 @@ describe('the token-request rewrite sees every spelling of the token endpoint', 
         body,
       });
       expect(confidential.status).toBe(200);
-      expect(confidential.body).toMatchObject({ identifier: 'client_credentials', scope: 'admin' });
+      expect(confidential.body).toMatchObject({ identifier: 'client_credentials', token_type: 'Bearer' });
       const implicit = form({ grant_type: 'implicit', client_id: k.clientId });
       const browser = await rawRequest(server.url, spelling, {
         method: 'POST',
