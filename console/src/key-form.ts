@@ -34,8 +34,8 @@ function field(label: string, input: HTMLInputElement | HTMLTextAreaElement, hin
 
 /**
  * Create (no `key`) or edit a key: name, reservation with what is left as you type, allowed
- * origins, and scopes limited to those the person holds. `scopes` is sent only when the person
- * narrowed them (a key made without scopes gets all of its creator's).
+ * origins, and scopes limited to those the person holds: the ticked ones are sent, with (on an
+ * edit) the key's scopes the person cannot give, such as resource scopes, kept as they are.
  */
 export async function openKeyForm(
   owner: Owner,
@@ -77,7 +77,7 @@ export async function openKeyForm(
     'One per line, e.g. https://shop.example.com (for browser tokens).',
   );
 
-  const current = new Set(key?.scopes ?? caps.scopes);
+  const current = new Set(key ? key.scopes : caps.scopes);
   const boxes = caps.scopes.map((scope) =>
     h('input', { type: 'checkbox', name: 'scope', value: scope, checked: current.has(scope) }),
   );
@@ -99,15 +99,13 @@ export async function openKeyForm(
     key ? 'Save' : 'Create',
     async () => {
       const chosen = boxes.filter((box) => box.checked).map((box) => box.value);
-      const narrowed = key?.scopes
-        ? chosen.join(' ') !== key.scopes.filter((scope) => caps.scopes.includes(scope)).join(' ')
-        : chosen.length !== caps.scopes.length;
+      const kept = (key?.scopes ?? []).filter((scope) => !caps.scopes.includes(scope));
       const body = {
         ...(!key && { type: 'application_key' }),
         name: name.value.trim(),
         reserved_rate_limit: Number(reserved.value) || 0,
         allowed_origins: parseOrigins(origins.value),
-        ...(narrowed && { scopes: chosen }),
+        scopes: [...chosen, ...kept],
       };
       const base = `${ownerPath(owner)}/application-keys`;
       const result = key

@@ -100,7 +100,7 @@ export function keysSection(owner: Owner, caps: Capabilities): HTMLElement {
           copyButton(`Copy client ID of ${key.name}`, () => key.client_id),
         ),
       ),
-      h('td', {}, key.scopes ? key.scopes.join(' ') || 'none' : 'all of its creator’s'),
+      h('td', {}, key.scopes.join(' ') || 'none'),
       h('td', { class: 'num' }, key.reserved_rate_limit ? `${key.reserved_rate_limit}/s` : 'none'),
       h('td', {}, formatDate(key.meta.timestamps.last_used_at)),
       h(

@@ -7,6 +7,8 @@ export type Owner = OwnerRef & {
   name: string;
   role: Role;
   manageKeys: boolean;
+  /** The admin scopes the person holds here, so may give a key (from `GET /v2/me`). */
+  scopes: string[];
   /** For a store reached through its organization's org_admin membership. */
   organizationId?: string;
   rateLimit?: number;
@@ -57,6 +59,7 @@ export async function loadOwners(me: Me): Promise<Owner[]> {
       ...details,
       role: membership.role,
       manageKeys: membership.permissions.manage_application_keys,
+      scopes: membership.scopes,
     });
     if (membership.role === 'org_admin') {
       const stores = await api
@@ -73,6 +76,8 @@ export async function loadOwners(me: Me): Promise<Owner[]> {
           name: store.name,
           role: 'org_admin',
           manageKeys: true,
+          // what an org admin holds on the organization, but for what only organizations have
+          scopes: membership.scopes.filter((scope) => scope !== 'stores:write'),
           organizationId: membership.owner.id,
           rateLimit: store.rate_limit,
           requireTwoFactor: store.require_2fa_for_key_managers,
@@ -81,16 +86,6 @@ export async function loadOwners(me: Me): Promise<Owner[]> {
   }
   return owners;
 }
-
-export const ADMIN_SCOPES = [
-  'keys:read',
-  'keys:write',
-  'members:read',
-  'members:write',
-  'settings:write',
-  'stores:write',
-  'audit:read',
-] as const;
 
 /** What the console offers on an owner, from the person's role there (the API decides anyway). */
 export function capabilities(owner: Owner) {
@@ -105,11 +100,7 @@ export function capabilities(owner: Owner) {
     settings: owner.type === 'store' && owner.role === 'store_owner',
     audit: admin,
     /** The scopes this person holds on this owner, so may give a key (DESIGN.md section 5). */
-    scopes: admin
-      ? ADMIN_SCOPES.filter((scope) => owner.type === 'organization' || scope !== 'stores:write')
-      : delegate
-        ? ['keys:read', 'keys:write']
-        : [],
+    scopes: owner.scopes,
   };
 }
 export type Capabilities = ReturnType<typeof capabilities>;

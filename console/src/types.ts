@@ -8,19 +8,20 @@ export type MembershipResource = {
   user_id: string;
   email: string;
   role: Role;
-  /** `name` only where the API serves it (`GET /v2/me` may). */
-  owner: OwnerRef & { name?: string };
+  owner: OwnerRef;
   permissions: { manage_application_keys: boolean };
-  /** Not served yet by every version of the API. */
-  totp_enrolled?: boolean;
+  totp_enrolled: boolean;
 };
+
+/** A membership as `GET /v2/me` lists it: the owner named, and the admin scopes the person holds there. */
+export type MyMembership = MembershipResource & { owner: OwnerRef & { name: string }; scopes: string[] };
 
 export type Me = {
   id: string;
   email: string;
   operator: boolean;
   totp_enrolled: boolean;
-  memberships: MembershipResource[];
+  memberships: MyMembership[];
 };
 
 export type KeyResource = {
@@ -30,8 +31,8 @@ export type KeyResource = {
   client_secret?: string;
   reserved_rate_limit: number;
   allowed_origins: string[];
-  /** Present once the API has scopes (DESIGN.md section 5). */
-  scopes?: string[];
+  /** Admin and resource scopes (DESIGN.md section 5). */
+  scopes: string[];
   owner: OwnerRef;
   meta: { timestamps: { created_at: string; updated_at: string; last_used_at: string | null } };
 };

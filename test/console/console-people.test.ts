@@ -20,6 +20,7 @@ const PASSWORD = 'correct horse battery staple';
 const suffix = randomUUID().slice(0, 6);
 const ownerEmail = `owner-${suffix}@example.com`;
 const delegateEmail = `delegate-${suffix}@example.com`;
+const adminEmail = `admin-${suffix}@example.com`;
 let store: { id: string; name: string };
 let storeRef: OwnerRef;
 let totpSecret = '';
@@ -34,6 +35,7 @@ beforeAll(async () => {
   for (const [email, role] of [
     [ownerEmail, 'store_owner'],
     [delegateEmail, 'store_member'],
+    [adminEmail, 'store_admin'],
   ] as const) {
     await users.create(cli, { email, password: PASSWORD });
     await memberships.add(cli, storeRef, { email, role });
@@ -115,6 +117,42 @@ describe('people in the console', { timeout: 120_000 }, () => {
     expect(added).toBeGreaterThan(removed);
     expect(rows[removed]).toMatch(/\byou\b/);
     await screenshot(page, 'members-audit');
+    await page.close();
+  });
+
+  it('a store admin gives a new key only keys:read, and the API key has exactly that scope', async () => {
+    const page = await browser.newPage();
+    await signInToConsole(page, server.config.issuer, adminEmail, PASSWORD);
+    await page.goto(`${server.config.issuer}/console/stores/${store.id}`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const form = page.getByRole('dialog', { name: 'Create key' });
+    const boxes = form.getByRole('checkbox');
+    // what GET /v2/me says a store admin holds on a store: every admin scope but stores:write
+    const me = await adminClient(
+      server.url,
+      (await signIn(server.config.issuer, adminEmail, PASSWORD)).access_token,
+    ).get('/v2/me');
+    const held = (me.body.data.memberships as Array<{ owner: OwnerRef; scopes: string[] }>).find(
+      (m) => m.owner.id === store.id,
+    )?.scopes;
+    expect(held).not.toContain('stores:write');
+    expect(await boxes.evaluateAll((all) => all.map((b) => (b as { value: string }).value))).toEqual(held);
+    await form.getByLabel('Name', { exact: true }).fill('read-only');
+    for (const scope of held ?? []) if (scope !== 'keys:read') await form.getByLabel(scope).uncheck();
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page
+      .getByRole('dialog', { name: /Client secret of read-only/ })
+      .getByRole('button', { name: 'Done' })
+      .click();
+    await page
+      .getByRole('table', { name: 'Application keys' })
+      .getByRole('row', { name: /read-only/ })
+      .getByRole('cell', { name: 'keys:read', exact: true })
+      .waitFor();
+    const keys = (await (await storeApi()).get(`${ownerPath(storeRef)}/application-keys?page[limit]=100`))
+      .body.data as Array<{ name: string; scopes: string[] }>;
+    expect(keys.find((k) => k.name === 'read-only')?.scopes).toEqual(['keys:read']);
+    expect(page.problems).toEqual([]);
     await page.close();
   });
 
