@@ -260,6 +260,37 @@ describe('people in the console', { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  it("changes the password from the account page, and shows the API's detail on a wrong current one", async () => {
+    const email = `changer-${suffix}@example.com`;
+    const fresh = 'a brand new passphrase 42';
+    await server.runtime.domain.users.create(cli, { email, password: PASSWORD });
+    await server.runtime.domain.memberships.add(cli, storeRef, { email, role: 'store_member' });
+    const page = await browser.newPage();
+    await signInToConsole(page, server.config.issuer, email, PASSWORD);
+    await page.getByRole('link', { name: 'Account' }).click();
+    const section = page.getByRole('region', { name: 'Password' });
+    await section.getByLabel('Current password').fill('not the password at all');
+    await section.getByLabel(/New password/).fill(fresh);
+    await section.getByRole('button', { name: 'Change password' }).click();
+    const alert = section.getByRole('alert');
+    await alert.filter({ hasText: /./ }).waitFor();
+    const direct = await adminClient(
+      server.url,
+      (await signIn(server.config.issuer, email, PASSWORD)).access_token,
+    ).post('/v2/me/password', { data: { current_password: 'not the password at all', new_password: fresh } });
+    expect(direct.status).toBe(403);
+    expect(await alert.textContent()).toBe(direct.body.errors[0].detail);
+
+    await section.getByLabel('Current password').fill(PASSWORD);
+    await section.getByLabel(/New password/).fill(fresh);
+    await section.getByRole('button', { name: 'Change password' }).click();
+    await section.getByRole('status').getByText('Password changed.').waitFor();
+    expect(await alert.textContent()).toBe('');
+    expect((await signIn(server.config.issuer, email, fresh)).access_token).toBeTruthy();
+    await expect(signIn(server.config.issuer, email, PASSWORD)).rejects.toThrow(/did not complete/);
+    await page.close();
+  });
+
   it('signs in again silently while the session lives, and asks again once signed out', async () => {
     const page = await browser.newPage();
     await signInToConsole(page, server.config.issuer, ownerEmail, PASSWORD);
