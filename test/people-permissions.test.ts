@@ -293,6 +293,50 @@ describe('require_2fa_for_key_managers', () => {
   });
 });
 
+describe('the membership resource', () => {
+  it('says who has a second factor, in the list, the grant and the added member', async () => {
+    const { store, apis, people } = await world();
+    const members = `/v2/stores/${store.id}/members`;
+    const enrol = await apis.delegate!.post('/v2/me/totp');
+    await apis.delegate!.post('/v2/me/totp/verify', {
+      data: { otp: totpAt(base32Decode(enrol.body.data.secret), Math.floor(Date.now() / 30_000)) },
+    });
+    // a pending enrolment is not a second factor
+    expect((await apis.member!.post('/v2/me/totp')).status).toBe(201);
+
+    const listed = await apis.storeKey!.get(`${members}?page[limit]=100`);
+    expect(listed.status).toBe(200);
+    const enrolled = Object.fromEntries(
+      (listed.body.data as Array<{ email: string; totp_enrolled: unknown }>).map((m) => [
+        m.email,
+        m.totp_enrolled,
+      ]),
+    );
+    expect(enrolled).toEqual({
+      [people.owner.email]: false,
+      [people.admin.email]: false,
+      [people.delegate.email]: true,
+      [people.member.email]: false,
+    });
+    // a page of one still answers for its own member only
+    const one = await apis.storeKey!.get(`${members}?page[offset]=2&page[limit]=1`);
+    expect(one.body.data).toEqual([
+      expect.objectContaining({ email: people.delegate.email, totp_enrolled: true }),
+    ]);
+
+    const grant = await apis.owner!.put(`${members}/${people.delegate.id}/permissions`, {
+      data: { manage_application_keys: false },
+    });
+    expect(grant.body.data.totp_enrolled).toBe(true);
+    const newcomer = await person();
+    const added = await apis.owner!.post(members, { data: { email: newcomer.email, role: 'store_admin' } });
+    expect(added.status).toBe(201);
+    expect(added.body.data.totp_enrolled).toBe(false);
+    const me = await apis.delegate!.get('/v2/me');
+    expect(me.body.data.memberships[0].totp_enrolled).toBe(true);
+  });
+});
+
 describe('removing a member', () => {
   it('ends their access at once, while keys they created and those keys tokens keep working', async () => {
     const { store, apis, people } = await world();

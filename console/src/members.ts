@@ -43,7 +43,7 @@ export function membersSection(owner: Owner, caps: Capabilities): HTMLElement {
       {},
       h('th', { scope: 'row' }, member.email),
       h('td', {}, ROLE_NAMES[member.role] ?? member.role),
-      h('td', {}, member.totp_enrolled === undefined ? 'unknown' : member.totp_enrolled ? 'yes' : 'no'),
+      h('td', {}, member.totp_enrolled ? 'yes' : 'no'),
       h(
         'td',
         {},

@@ -5,14 +5,14 @@ import { authorize } from './authorize.ts';
 import type { DomainDeps } from './context.ts';
 import { resolveOwner, type ResolvedOwner } from './owners.ts';
 import { DuplicateNameError } from './ports.ts';
-import type { Membership, OwnerRef, Page, Role } from './types.ts';
+import type { Member, Membership, OwnerRef, Page, Paged, Role } from './types.ts';
 
 const rolesOf: Record<OwnerRef['type'], readonly Role[]> = {
   organization: ['org_admin'],
   store: ['store_owner', 'store_admin', 'store_member'],
 };
 
-export type PermissionResult = { membership: Membership; warnings: string[] };
+export type PermissionResult = { membership: Member; warnings: string[] };
 
 /**
  * Memberships of organizations and stores, and the delegated `manage_application_keys`
@@ -40,7 +40,7 @@ export function createMemberships(deps: DomainDeps) {
   }
 
   return {
-    async add(actor: Actor, ref: OwnerRef, input: { email: string; role: Role }): Promise<Membership> {
+    async add(actor: Actor, ref: OwnerRef, input: { email: string; role: Role }): Promise<Member> {
       const owner: ResolvedOwner = await resolveOwner(repos, ref);
       if (!rolesOf[ref.type].includes(input.role))
         throw new AppError(
@@ -78,15 +78,18 @@ export function createMemberships(deps: DomainDeps) {
         { type: 'user', id: user.id },
         { role: { from: null, to: input.role } },
       );
-      return membership;
+      return { ...membership, totpEnrolled: user.totpEnrolled };
     },
 
     /** A person's own memberships (for /v2/me). */
     ofUser: (userId: string) => repos.memberships.listByUser(userId),
 
-    async list(actor: Actor, ref: OwnerRef, page: Page) {
+    /** A page of an owner's members, with who has a second factor (one more read for the page). */
+    async list(actor: Actor, ref: OwnerRef, page: Page): Promise<Paged<Member>> {
       await authorize(actor, 'members.read', await resolveOwner(repos, ref));
-      return repos.memberships.listByOwner(ref, page);
+      const { items, total } = await repos.memberships.listByOwner(ref, page);
+      const enrolled = await repos.users.withSecondFactor(items.map((m) => m.userId));
+      return { items: items.map((m) => ({ ...m, totpEnrolled: enrolled.has(m.userId) })), total };
     },
 
     async remove(actor: Actor, ref: OwnerRef, userId: string): Promise<void> {
@@ -121,9 +124,9 @@ export function createMemberships(deps: DomainDeps) {
         throw new AppError('bad_request', 'manage_application_keys is granted on stores.');
       const { owner, membership } = await memberOf(actor, ref, userId, 'permissions.grant');
       const warnings: string[] = [];
+      const totpEnrolled = (await repos.users.findById(userId))?.totpEnrolled ?? false;
       if (manageApplicationKeys && owner.requireTwoFactorForKeyManagers) {
-        const user = await repos.users.findById(userId);
-        if (!user?.totpEnrolled)
+        if (!totpEnrolled)
           warnings.push(
             `${membership.email} has no second factor; this store requires one for key managers, so key management will be refused until they enrol TOTP.`,
           );
@@ -138,7 +141,10 @@ export function createMemberships(deps: DomainDeps) {
           { manage_application_keys: { from: !manageApplicationKeys, to: manageApplicationKeys } },
         );
       }
-      return { membership: { ...membership, permissions: { manageApplicationKeys } }, warnings };
+      return {
+        membership: { ...membership, permissions: { manageApplicationKeys }, totpEnrolled },
+        warnings,
+      };
     },
   };
 }

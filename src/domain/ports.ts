@@ -33,6 +33,8 @@ export type Repositories = {
     insert(user: User): Promise<void>;
     findById(id: string): Promise<User | undefined>;
     findByEmail(email: string): Promise<User | undefined>;
+    /** Which of these users have a confirmed second factor: one read for a page of members. */
+    withSecondFactor(ids: string[]): Promise<Set<string>>;
     update(
       id: string,
       fields: Partial<

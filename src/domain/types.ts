@@ -45,6 +45,9 @@ export type Membership = {
   createdAt: Date;
 };
 
+/** A membership as the API shows it: with whether the member has a second factor (a user's fact). */
+export type Member = Membership & { totpEnrolled: boolean };
+
 /** Who did something: a person, an application key, or the operator CLI. */
 export type ActorRef = { type: 'user' | 'application_key' | 'cli'; id: string | null };
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totpAt } from '../../src/domain/totp.ts';
+import type { Locator } from 'playwright-core';
 import type { OwnerRef } from '../../src/domain/types.ts';
 import { launchChromium, screenshot, seriousViolations, type ChromiumSession } from '../helpers/chromium.ts';
 import { signInToConsole } from '../helpers/console-session.ts';
@@ -57,6 +58,15 @@ const memberOf = async (email: string) =>
       permissions: { manage_application_keys: boolean };
     }>
   ).find((m) => m.email === email);
+/** The "Second factor" cell of a member's row in the console's members table. */
+const secondFactorOf = async (members: Locator, email: string) => {
+  const column = (await members.getByRole('columnheader').allTextContents()).indexOf('Second factor');
+  return members
+    .getByRole('row', { name: new RegExp(email) })
+    .locator('th, td')
+    .nth(column)
+    .textContent();
+};
 const codeAt = (offsetSteps: number) =>
   totpAt(base32Decode(totpSecret), Math.floor(Date.now() / 30_000) + offsetSteps);
 
@@ -75,6 +85,7 @@ describe('people in the console', { timeout: 120_000 }, () => {
       .waitFor();
     expect((await memberOf(delegateEmail))?.permissions.manage_application_keys).toBe(true);
     expect(await members.getByRole('columnheader').allTextContents()).toContain('Second factor');
+    expect(await secondFactorOf(members, delegateEmail)).toBe('no');
     await screenshot(page, 'store-owner-1280');
     expect(await seriousViolations(page)).toEqual([]);
     expect(page.problems).toEqual([]);
@@ -258,6 +269,16 @@ describe('people in the console', { timeout: 120_000 }, () => {
       .getByRole('row', { name: /delegated/ })
       .waitFor();
     await page.close();
+
+    // and the store owner's members table now says the delegate has a second factor
+    const owner = await browser.newPage();
+    await signInToConsole(owner, server.config.issuer, ownerEmail, PASSWORD);
+    await owner.goto(`${server.config.issuer}/console/stores/${store.id}`);
+    const members = owner.getByRole('table', { name: 'Members' });
+    await members.getByRole('rowheader', { name: delegateEmail }).waitFor();
+    expect(await secondFactorOf(members, delegateEmail)).toBe('yes');
+    expect(await secondFactorOf(members, ownerEmail)).toBe('no');
+    await owner.close();
   });
 
   it("changes the password from the account page, and shows the API's detail on a wrong current one", async () => {

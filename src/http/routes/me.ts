@@ -32,7 +32,7 @@ export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottl
         totp_enrolled: user.totpEnrolled,
         // with the admin scopes each membership lets the person give a key (what a console offers)
         memberships: mine.map((m) => ({
-          ...presentMembership(m),
+          ...presentMembership({ ...m, totpEnrolled: user.totpEnrolled }),
           scopes: [...heldAdminScopes(actorOf(ctx), { owner: m.owner, organizationId: m.organizationId })],
         })),
       },

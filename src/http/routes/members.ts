@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
-import type { Membership } from '../../domain/types.ts';
+import type { Member } from '../../domain/types.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { ownerParam, ownerRoutes } from '../owner-routes.ts';
 import { withWarnings } from '../presenters.ts';
@@ -15,7 +15,7 @@ const addMember = envelope({
 });
 const setPermissions = envelope({ manage_application_keys: z.boolean() });
 
-export function presentMembership(m: Membership) {
+export function presentMembership(m: Member) {
   return {
     id: m.id,
     type: 'membership',
@@ -24,6 +24,7 @@ export function presentMembership(m: Membership) {
     role: m.role,
     owner: m.owner,
     permissions: { manage_application_keys: m.permissions.manageApplicationKeys },
+    totp_enrolled: m.totpEnrolled,
   };
 }
 

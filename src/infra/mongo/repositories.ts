@@ -185,6 +185,11 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
         const row = claim ? await User.findById(claim.user_id).lean() : null;
         return row ? toUser(row) : undefined;
       },
+      async withSecondFactor(ids) {
+        if (!ids.length) return new Set();
+        const rows = await User.find({ _id: { $in: ids }, totp_enrolled: true }, { _id: 1 }).lean();
+        return new Set(rows.map((row) => String(row._id)));
+      },
       async update(id, fields) {
         await User.updateOne({ _id: id }, { $set: toStoredFields(fields) });
       },
