@@ -337,6 +337,33 @@ describe('the membership resource', () => {
   });
 });
 
+describe('GET /v2/me', () => {
+  it("names the owners of the person's memberships, and only those, without opening them", async () => {
+    const { org, store, apis, people } = await world();
+    const other = await f.store(org.id);
+    const named = async (api: Api) =>
+      ((await api.get('/v2/me')).body.data.memberships as Array<{ owner: { id: string; name: string } }>).map(
+        (m) => [m.owner.id, m.owner.name],
+      );
+    expect(await named(apis.orgAdmin!)).toEqual([[org.id, org.name]]);
+    expect(await named(apis.delegate!)).toEqual([[store.id, store.name]]);
+    expect(await named(apis.member!)).toEqual([[store.id, store.name]]);
+    // the name is all the delegate learns: reading the store itself stays refused
+    expect((await apis.delegate!.get(`/v2/stores/${store.id}`)).status).toBe(403);
+    // a second membership elsewhere is named too, and one owner's name never lands on another
+    await server.runtime.domain.memberships.add(
+      cli,
+      { type: 'store', id: other.id },
+      { email: people.delegate.email, role: 'store_member' },
+    );
+    expect(await named(apis.delegate!)).toEqual([
+      [store.id, store.name],
+      [other.id, other.name],
+    ]);
+    expect(await named(apis.operator!)).toEqual([]);
+  });
+});
+
 describe('removing a member', () => {
   it('ends their access at once, while keys they created and those keys tokens keep working', async () => {
     const { store, apis, people } = await world();

@@ -15,27 +15,21 @@ export type Owner = OwnerRef & {
   requireTwoFactor?: boolean;
 };
 
-async function named(
-  ref: OwnerRef,
-): Promise<{ name: string; rateLimit?: number; requireTwoFactor?: boolean }> {
+/** The owner's limit and second-factor policy, for the people who may read the owner. */
+async function details(ref: OwnerRef): Promise<{ rateLimit?: number; requireTwoFactor?: boolean }> {
   try {
     const { data } = await api.get<OrganizationResource & Partial<StoreResource>>(ownerPath(ref));
-    return {
-      name: data.name,
-      rateLimit: data.rate_limit,
-      requireTwoFactor: data.require_2fa_for_key_managers,
-    };
+    return { rateLimit: data.rate_limit, requireTwoFactor: data.require_2fa_for_key_managers };
   } catch (error) {
-    // a member who may only manage keys cannot read the store itself (403), and an owner whose
-    // shared pool is spent refuses people's requests for a moment (429): list it all the same
-    if (error instanceof ApiError)
-      return { name: `${ref.type === 'store' ? 'Store' : 'Organization'} ${ref.id}` };
+    // an owner whose shared pool is spent refuses people's requests for a moment (429): list it
+    // all the same, by the name `GET /v2/me` gave
+    if (error instanceof ApiError) return {};
     throw error;
   }
 }
 
 /**
- * The owners of `GET /v2/me`, named; an org_admin also sees the organization's stores. A person
+ * The owners of `GET /v2/me`, named there; an org_admin also sees the organization's stores. A person
  * with several memberships of one owner keeps the first (the API gives one per owner).
  */
 export async function loadOwners(me: Me): Promise<Owner[]> {
@@ -49,14 +43,11 @@ export async function loadOwners(me: Me): Promise<Owner[]> {
     }
   };
   for (const membership of me.memberships) {
-    // a store member (even one who manages keys) may not read the store itself: no need to ask
-    const details =
-      membership.role === 'store_member'
-        ? { name: membership.owner.name ?? `Store ${membership.owner.id}` }
-        : await named(membership.owner);
+    // a store member (even one who manages keys) may not read the store itself: no need to ask;
+    // `GET /v2/me` names it all the same
     add({
       ...membership.owner,
-      ...details,
+      ...(membership.role !== 'store_member' && (await details(membership.owner))),
       role: membership.role,
       manageKeys: membership.permissions.manage_application_keys,
       scopes: membership.scopes,

@@ -81,8 +81,21 @@ export function createMemberships(deps: DomainDeps) {
       return { ...membership, totpEnrolled: user.totpEnrolled };
     },
 
-    /** A person's own memberships (for /v2/me). */
-    ofUser: (userId: string) => repos.memberships.listByUser(userId),
+    /**
+     * A person's own memberships (for /v2/me), each with its owner's name: the person belongs to
+     * those owners, so may know what they are called (two reads, whatever their number).
+     */
+    async ofUser(userId: string): Promise<Array<Membership & { ownerName: string }>> {
+      const mine = await repos.memberships.listByUser(userId);
+      const idsOf = (type: OwnerRef['type']) =>
+        mine.filter((m) => m.owner.type === type).map((m) => m.owner.id);
+      const [organizations, stores] = await Promise.all([
+        repos.organizations.namesOf(idsOf('organization')),
+        repos.stores.namesOf(idsOf('store')),
+      ]);
+      const names = { organization: organizations, store: stores };
+      return mine.map((m) => ({ ...m, ownerName: names[m.owner.type].get(m.owner.id) ?? '' }));
+    },
 
     /** A page of an owner's members, with who has a second factor (one more read for the page). */
     async list(actor: Actor, ref: OwnerRef, page: Page): Promise<Paged<Member>> {

@@ -16,11 +16,15 @@ export type Repositories = {
   organizations: {
     insert(organization: Organization): Promise<void>;
     findById(id: string): Promise<Organization | undefined>;
+    /** The names of those of these organizations that exist, by id (one read). */
+    namesOf(ids: string[]): Promise<Map<string, string>>;
     update(id: string, fields: Partial<Pick<Organization, 'name' | 'rateLimit'>>, at: Date): Promise<void>;
   };
   stores: {
     insert(store: Store): Promise<void>;
     findById(id: string): Promise<Store | undefined>;
+    /** The names of those of these stores that exist, by id (one read). */
+    namesOf(ids: string[]): Promise<Map<string, string>>;
     listByOrganization(organizationId: string, page: Page): Promise<Paged<Store>>;
     update(
       id: string,

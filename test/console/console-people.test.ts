@@ -172,7 +172,10 @@ describe('people in the console', { timeout: 120_000 }, () => {
     await signInToConsole(page, server.config.issuer, delegateEmail, PASSWORD);
     const links = page.getByRole('navigation', { name: 'Owners' }).getByRole('link');
     expect(await links.count()).toBe(1);
+    // named by GET /v2/me, though the delegate may not read the store itself
+    expect(await links.first().textContent()).toBe(store.name);
     await links.first().click();
+    await page.getByRole('heading', { level: 1, name: store.name }).waitFor();
     await page.getByRole('table', { name: 'Application keys' }).waitFor();
     for (const heading of ['Members', 'Store settings', 'Audit trail'])
       expect(await page.getByRole('heading', { name: heading }).count()).toBe(0);

@@ -31,8 +31,9 @@ export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottl
         operator: user.operator,
         totp_enrolled: user.totpEnrolled,
         // with the admin scopes each membership lets the person give a key (what a console offers)
-        memberships: mine.map((m) => ({
+        memberships: mine.map(({ ownerName, ...m }) => ({
           ...presentMembership({ ...m, totpEnrolled: user.totpEnrolled }),
+          owner: { ...m.owner, name: ownerName },
           scopes: [...heldAdminScopes(actorOf(ctx), { owner: m.owner, organizationId: m.organizationId })],
         })),
       },

@@ -51,6 +51,12 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
     Membership,
   } = models;
 
+  /** Names by id, from the rows of one `find` (skipped when there are no ids). */
+  async function namesOf(ids: string[], find: () => Promise<Array<{ _id: unknown; name: unknown }>>) {
+    if (!ids.length) return new Map<string, string>();
+    return new Map((await find()).map((row) => [String(row._id), String(row.name)]));
+  }
+
   async function withUsage(rows: Array<Parameters<typeof toApplicationKey>[0]>) {
     if (!rows.length) return [];
     const usage = await KeyUsage.find({ _id: { $in: rows.map((row) => String(row._id)) } }).lean();
@@ -76,6 +82,8 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
         const row = await Organization.findById(id).lean();
         return row ? toOrganization(row) : undefined;
       },
+      namesOf: (ids) =>
+        namesOf(ids, () => Organization.find({ _id: { $in: ids } }, { _id: 1, name: 1 }).lean()),
       async update(id, fields, at) {
         await Organization.updateOne({ _id: id }, { $set: { ...toStoredFields(fields), updated_at: at } });
       },
@@ -91,6 +99,7 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
           updated_at: s.updatedAt,
         });
       },
+      namesOf: (ids) => namesOf(ids, () => Store.find({ _id: { $in: ids } }, { _id: 1, name: 1 }).lean()),
       async findById(id) {
         const row = await Store.findById(id).lean();
         return row ? toStore(row) : undefined;
