@@ -222,7 +222,7 @@ describe('delegated key management', () => {
       expect.objectContaining({
         role: 'store_member',
         permissions: { manage_application_keys: true },
-        owner: { type: 'store', id: store.id },
+        owner: { type: 'store', id: store.id, name: store.name },
       }),
     ]);
   });

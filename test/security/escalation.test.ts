@@ -128,7 +128,7 @@ describe('a delegate (store member with manage_application_keys)', () => {
     const me = await w.delegate.get('/v2/me');
     expect(me.body.data.memberships).toEqual([
       expect.objectContaining({
-        owner: { type: 'store', id: w.store.id },
+        owner: { type: 'store', id: w.store.id, name: w.store.name },
         scopes: ['keys:read', 'keys:write'],
       }),
     ]);
