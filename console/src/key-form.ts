@@ -105,7 +105,8 @@ export async function openKeyForm(
         name: name.value.trim(),
         reserved_rate_limit: Number(reserved.value) || 0,
         allowed_origins: parseOrigins(origins.value),
-        scopes: [...chosen, ...kept],
+        // with no scope to offer, the API's own default (and refusal) applies
+        ...(caps.scopes.length > 0 && { scopes: [...chosen, ...kept] }),
       };
       const base = `${ownerPath(owner)}/application-keys`;
       const result = key
