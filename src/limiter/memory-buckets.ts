@@ -5,10 +5,13 @@ type OwnerBuckets = { shared: number | undefined; keys: Map<string, number> };
 /**
  * The in-process twin of the Redis script: the same GCRA decision over TATs held in memory.
  * Used when there is no REDIS_URL (one instance), and as the insurance limiter while Redis is
- * unreachable.
+ * unreachable. `reset(spentUntil)` starts it over with every bucket spent until then (what the
+ * limiter does when an outage begins, since it cannot know what Redis admitted in the second
+ * before): a bucket not touched since counts as holding the TAT `spentUntil`.
  */
 export function createMemoryBuckets() {
   const owners = new Map<string, OwnerBuckets>();
+  let floor: number | undefined;
 
   const bucketsOf = (owner: string): OwnerBuckets => {
     let buckets = owners.get(owner);
@@ -22,7 +25,14 @@ export function createMemoryBuckets() {
   return {
     decide(owner: string, limits: OwnerLimits, keyId: string, now: number, cost: number): Decision {
       const buckets = bucketsOf(owner);
-      const decision = decide(limits, keyId, now, cost, buckets.keys.get(keyId), buckets.shared);
+      const decision = decide(
+        limits,
+        keyId,
+        now,
+        cost,
+        buckets.keys.get(keyId) ?? floor,
+        buckets.shared ?? floor,
+      );
       if (decision.tat !== undefined) {
         if (decision.pool === 'key') buckets.keys.set(keyId, decision.tat);
         else buckets.shared = decision.tat;
@@ -33,9 +43,20 @@ export function createMemoryBuckets() {
       const buckets = owners.get(owner);
       const keys = new Map<string, number>();
       for (const [keyId, rate] of limits.reservations)
-        keys.set(keyId, usage(buckets?.keys.get(keyId), now, rate));
-      return { shared: usage(buckets?.shared, now, limits.limit - limits.reserved), keys };
+        keys.set(keyId, usage(buckets?.keys.get(keyId) ?? floor, now, rate));
+      return { shared: usage(buckets?.shared ?? floor, now, limits.limit - limits.reserved), keys };
     },
+    /** Forgets every bucket; until `spentUntil` (µs) a bucket not touched since counts as spent. */
+    reset(spentUntil: number): void {
+      owners.clear();
+      floor = spentUntil;
+    },
+    /** The TATs this twin holds for an owner's buckets (touched since the last reset). */
+    tatsOf(owner: string): { shared: number | undefined; keys: ReadonlyMap<string, number> } | undefined {
+      return owners.get(owner);
+    },
+    /** Owners with buckets in this twin. */
+    owners: (): Iterable<string> => owners.keys(),
     /** Forgets buckets that are full again (their TAT is in the past), so memory stays small. */
     sweep(now: number): void {
       for (const [owner, buckets] of owners) {
