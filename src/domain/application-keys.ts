@@ -66,6 +66,13 @@ export function createApplicationKeys(deps: DomainDeps) {
     });
   }
 
+  /** The key as stored now (under the lease); 404 when a concurrent request deleted it. */
+  async function stillThere(ref: OwnerRef, keyId: string): Promise<ApplicationKey> {
+    const current = await repos.applicationKeys.findById(keyId);
+    if (!current) throw new AppError('not_found', `No application key ${keyId} of ${ref.type} ${ref.id}.`);
+    return current;
+  }
+
   async function keyOf(
     actor: Actor,
     ref: OwnerRef,
@@ -105,17 +112,17 @@ export function createApplicationKeys(deps: DomainDeps) {
           if (error instanceof DuplicateNameError) throw duplicateName(owner, input.name);
           throw error;
         }
+        await audit.record(
+          actor,
+          owner,
+          'application_key.created',
+          { type: 'application_key', id: key.id },
+          {
+            name: { from: null, to: key.name },
+            reserved_rate_limit: { from: null, to: key.reservedRateLimit },
+          },
+        );
       });
-      await audit.record(
-        actor,
-        owner,
-        'application_key.created',
-        { type: 'application_key', id: key.id },
-        {
-          name: { from: null, to: key.name },
-          reserved_rate_limit: { from: null, to: key.reservedRateLimit },
-        },
-      );
       return { key, secret, warnings };
     },
 
@@ -142,64 +149,79 @@ export function createApplicationKeys(deps: DomainDeps) {
         ...(changes.allowedOrigins !== undefined && { allowedOrigins: changes.allowedOrigins }),
       };
       const now = clock();
-      const { warnings } = await underOwnerLease(ref, fields.reservedRateLimit, key.id, async () => {
-        try {
-          await repos.applicationKeys.update(key.id, fields, now);
-        } catch (error) {
-          if (error instanceof DuplicateNameError) throw duplicateName(owner, changes.name ?? key.name);
-          throw error;
-        }
-      });
-      const changed = diff(
-        { name: key.name, reserved_rate_limit: key.reservedRateLimit, allowed_origins: key.allowedOrigins },
-        {
-          name: fields.name,
-          reserved_rate_limit: fields.reservedRateLimit,
-          allowed_origins: fields.allowedOrigins,
+      const { result: updated, warnings } = await underOwnerLease(
+        ref,
+        fields.reservedRateLimit,
+        key.id,
+        async () => {
+          // the value the change replaces, read under the lease: the audit event's "from"
+          const current = await stillThere(ref, key.id);
+          try {
+            await repos.applicationKeys.update(key.id, fields, now);
+          } catch (error) {
+            if (error instanceof DuplicateNameError) throw duplicateName(owner, changes.name ?? current.name);
+            throw error;
+          }
+          const changed = diff(
+            {
+              name: current.name,
+              reserved_rate_limit: current.reservedRateLimit,
+              allowed_origins: current.allowedOrigins,
+            },
+            {
+              name: fields.name,
+              reserved_rate_limit: fields.reservedRateLimit,
+              allowed_origins: fields.allowedOrigins,
+            },
+          );
+          if (Object.keys(changed).length)
+            await audit.record(
+              actor,
+              owner,
+              'application_key.updated',
+              { type: 'application_key', id: key.id },
+              changed,
+            );
+          return { ...current, ...fields, updatedAt: now };
         },
       );
-      if (Object.keys(changed).length)
-        await audit.record(
-          actor,
-          owner,
-          'application_key.updated',
-          { type: 'application_key', id: key.id },
-          changed,
-        );
-      return { key: { ...key, ...fields, updatedAt: now }, warnings };
+      return { key: updated, warnings };
     },
 
     async rotateSecret(actor: Actor, ref: OwnerRef, keyId: string): Promise<KeyResult> {
       const { owner, key } = await keyOf(actor, ref, keyId);
       const { secret, hash } = secrets.newSecret();
       const now = clock();
-      await underOwnerLease(ref, undefined, undefined, () =>
-        repos.applicationKeys.update(key.id, { secretHash: hash }, now),
-      );
-      await audit.record(actor, owner, 'application_key.secret_rotated', {
-        type: 'application_key',
-        id: key.id,
+      const { result: current } = await underOwnerLease(ref, undefined, undefined, async () => {
+        const current = await stillThere(ref, key.id);
+        await repos.applicationKeys.update(key.id, { secretHash: hash }, now);
+        await audit.record(actor, owner, 'application_key.secret_rotated', {
+          type: 'application_key',
+          id: key.id,
+        });
+        return current;
       });
-      return { key: { ...key, secretHash: hash, updatedAt: now }, secret, warnings: [] };
+      return { key: { ...current, secretHash: hash, updatedAt: now }, secret, warnings: [] };
     },
 
     async remove(actor: Actor, ref: OwnerRef, keyId: string): Promise<void> {
       const { owner, key } = await keyOf(actor, ref, keyId);
       await underOwnerLease(ref, undefined, undefined, async () => {
+        const current = await stillThere(ref, key.id);
         await repos.applicationKeys.remove(key.id);
-        if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
+        if (current.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
+        await audit.record(
+          actor,
+          owner,
+          'application_key.deleted',
+          { type: 'application_key', id: key.id },
+          {
+            name: { from: current.name, to: null },
+            reserved_rate_limit: { from: current.reservedRateLimit, to: null },
+          },
+        );
       });
       await repos.tokens.revokeAllOfClient(key.clientId);
-      await audit.record(
-        actor,
-        owner,
-        'application_key.deleted',
-        { type: 'application_key', id: key.id },
-        {
-          name: { from: key.name, to: null },
-          reserved_rate_limit: { from: key.reservedRateLimit, to: null },
-        },
-      );
     },
 
     async rateLimitView(actor: Actor, ref: OwnerRef) {
