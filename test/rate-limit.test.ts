@@ -240,12 +240,16 @@ describe('Redis going away and coming back', () => {
 
     await redis.stop();
     const started = performance.now();
+    // the outage starts with the twin's buckets nearly spent (what Redis admitted is unknown)
+    const opening = await burst([api], path, 10);
+    expect(opening.admitted).toBeLessThanOrEqual(bound(10, opening.seconds) - 10);
+    await sleep(1100);
     const during = await burst([api], path, 30);
     expect(during.responses.every((r) => r.status === 200 || r.status === 429)).toBe(true);
     // half of 20 per second while Redis is away (EXPECTED_INSTANCES=2)
     expect(during.admitted).toBeGreaterThanOrEqual(10);
     expect(during.admitted).toBeLessThanOrEqual(bound(10, during.seconds));
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(6000);
     const warnings = () => server.logs.filter((line) => line.includes('Redis unreachable')).length;
     expect(warnings()).toBe(1);
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { OwnerRef } from '../domain/types.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/logger.ts';
-import { TAU_US, type Decision, type OwnerLimits } from './gcra.ts';
+import type { Decision, OwnerLimits } from './gcra.ts';
 import { ownerKey } from './limits.ts';
 import { createMemoryBuckets } from './memory-buckets.ts';
 import { requestDebts, share } from './outage-share.ts';
@@ -47,7 +47,7 @@ function whenReady(redis: Redis, ms: number): Promise<void> {
  * from the database, written unless another instance did so first, and the decision retried once.
  *
  * When Redis fails, the in-process twin decides with this instance's share of the limits, starting
- * with every bucket spent (what Redis admitted just before is unknown), and Redis is not asked
+ * with every bucket nearly spent (what Redis admitted just before is unknown), and Redis is not asked
  * again until the connection is back. The first decisions after that carry what the twin admitted
  * in its last second into the shared buckets (see outage-share.ts). One warning when the outage
  * starts, one when it ends. Publications that failed are retried when Redis is back; the TTL of
@@ -144,7 +144,7 @@ export function createLimiter(deps: LimiterDeps) {
   function startOutage(error: unknown): void {
     if (outage) return;
     outage = true;
-    memory.reset(nowUs() + TAU_US);
+    memory.reset(nowUs());
     settled.clear();
     deps.logger.warn(
       { err: error, expectedInstances: instances },

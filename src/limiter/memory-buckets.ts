@@ -1,17 +1,20 @@
-import { decide, TAU_US, usage, type Decision, type OwnerLimits } from './gcra.ts';
+import { decide, emissionInterval, TAU_US, usage, type Decision, type OwnerLimits } from './gcra.ts';
 
 type OwnerBuckets = { shared: number | undefined; keys: Map<string, number> };
 
 /**
  * The in-process twin of the Redis script: the same GCRA decision over TATs held in memory.
  * Used when there is no REDIS_URL (one instance), and as the insurance limiter while Redis is
- * unreachable. `reset(spentUntil)` starts it over with every bucket spent until then (what the
- * limiter does when an outage begins, since it cannot know what Redis admitted in the second
- * before): a bucket not touched since counts as holding the TAT `spentUntil`.
+ * unreachable. `reset(at)` starts it over with every bucket nearly spent (what the limiter does
+ * when an outage begins, since it cannot know what Redis admitted in the second before): a bucket
+ * not touched since holds one request at `at` and then fills at its rate, with no second of burst.
  */
 export function createMemoryBuckets() {
   const owners = new Map<string, OwnerBuckets>();
-  let floor: number | undefined;
+  let spentAt: number | undefined;
+  /** The TAT of a bucket of `rate` not touched since the last reset. */
+  const floor = (rate: number) =>
+    spentAt === undefined || rate <= 0 ? undefined : spentAt + TAU_US - emissionInterval(rate);
 
   const bucketsOf = (owner: string): OwnerBuckets => {
     let buckets = owners.get(owner);
@@ -30,8 +33,8 @@ export function createMemoryBuckets() {
         keyId,
         now,
         cost,
-        buckets.keys.get(keyId) ?? floor,
-        buckets.shared ?? floor,
+        buckets.keys.get(keyId) ?? floor(limits.reservations.get(keyId) ?? 0),
+        buckets.shared ?? floor(limits.limit - limits.reserved),
       );
       if (decision.tat !== undefined) {
         if (decision.pool === 'key') buckets.keys.set(keyId, decision.tat);
@@ -43,13 +46,14 @@ export function createMemoryBuckets() {
       const buckets = owners.get(owner);
       const keys = new Map<string, number>();
       for (const [keyId, rate] of limits.reservations)
-        keys.set(keyId, usage(buckets?.keys.get(keyId) ?? floor, now, rate));
-      return { shared: usage(buckets?.shared ?? floor, now, limits.limit - limits.reserved), keys };
+        keys.set(keyId, usage(buckets?.keys.get(keyId) ?? floor(rate), now, rate));
+      const shared = limits.limit - limits.reserved;
+      return { shared: usage(buckets?.shared ?? floor(shared), now, shared), keys };
     },
-    /** Forgets every bucket; until `spentUntil` (µs) a bucket not touched since counts as spent. */
-    reset(spentUntil: number): void {
+    /** Forgets every bucket; from `at` (µs) a bucket not touched since starts nearly spent. */
+    reset(at: number): void {
       owners.clear();
-      floor = spentUntil;
+      spentAt = at;
     },
     /** The TATs this twin holds for an owner's buckets (touched since the last reset). */
     tatsOf(owner: string): { shared: number | undefined; keys: ReadonlyMap<string, number> } | undefined {

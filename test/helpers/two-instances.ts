@@ -15,9 +15,15 @@ export type TwoInstances = {
   close(): Promise<void>;
 };
 
-/** Two appkeys instances sharing one database, one keys directory and (given `env`) one Redis. */
-export async function startTwoInstances(env: Record<string, string> = {}): Promise<TwoInstances> {
-  const first = await startTestServer(env);
+/**
+ * Two appkeys instances sharing one database, one keys directory and (given `env`) one Redis.
+ * `firstEnv` is laid over `env` for the in-process one (another REDIS_URL, say: a proxy to cut).
+ */
+export async function startTwoInstances(
+  env: Record<string, string> = {},
+  firstEnv: Record<string, string> = {},
+): Promise<TwoInstances> {
+  const first = await startTestServer({ ...env, ...firstEnv });
   const spawned: SpawnedServer[] = [];
   const spawnAnother = async () => {
     const port = await freePort();
