@@ -182,6 +182,17 @@ export function createLimiter(deps: LimiterDeps) {
       const started = performance.now();
       const observe = (decision: Decision, backend: 'redis' | 'memory') => {
         deps.onDecision?.(owner, decision, backend, (performance.now() - started) / 1000);
+        // one line per decision at trace level (off by default): what the fault tests count
+        deps.logger.trace(
+          {
+            owner: ownerKey(owner),
+            allowed: decision.allowed,
+            pool: decision.pool,
+            backend,
+            sharedQuota: decision.sharedQuota,
+          },
+          'rate-limit decision',
+        );
         return decision;
       };
       if (!redis || !connection)

@@ -40,7 +40,13 @@ export async function startTwoInstances(
     f: fixtures(first.runtime, first.url),
     spawnAnother,
     async close() {
-      await Promise.all(spawned.map((server) => server.stop()));
+      // SIGTERM, then SIGKILL for one that does not finish within 10 s
+      await Promise.all(
+        spawned.map((server) => {
+          const kill = setTimeout(() => void server.stop('SIGKILL'), 10_000);
+          return server.stop().finally(() => clearTimeout(kill));
+        }),
+      );
       await first.close();
     },
   };
