@@ -225,7 +225,13 @@ describe('Redis going away and coming back', () => {
   let f: ReturnType<typeof fixtures>;
   beforeAll(async () => {
     redis = await startRedisServer();
-    server = await startTestServer({ REDIS_URL: redis.url, EXPECTED_INSTANCES: '2' });
+    // a generous command timeout: on a loaded test machine 100 ms timeouts fire without any fault
+    // (and each starts a new outage); a stopped Redis fails commands at once anyway
+    server = await startTestServer({
+      REDIS_URL: redis.url,
+      EXPECTED_INSTANCES: '2',
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
+    });
     f = fixtures(server.runtime, server.url);
   });
   afterAll(async () => {
