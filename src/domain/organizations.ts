@@ -81,7 +81,8 @@ export function createOrganizations(deps: DomainDeps) {
       }
       const { rateLimit: _limit, ...plain } = changes;
       // FerretDB v1 writes whole documents, so even plain changes must not overlap: hence the lease
-      await write(limitChanged ? changes : plain, now);
+      if (limitChanged) await write(changes, now);
+      else if (Object.keys(plain).length) await write(plain, now);
       const changed = diff(
         {
           name: current.name,

@@ -166,8 +166,10 @@ export function createLimiter(deps: LimiterDeps) {
         try {
           await redis?.publish(name, await load(owner), 'replace');
           unpublished.delete(name);
-        } catch {
-          return; // still failing: the next successful decision tries again
+        } catch (error) {
+          if (error instanceof AppError)
+            unpublished.delete(name); // the owner is gone
+          else return; // still failing: the next successful decision tries again
         }
       }
     })().finally(() => (republishing = undefined));
