@@ -106,13 +106,18 @@ describe('the Redis buckets', () => {
     expect(await buckets.decide(owner, 'k', 1)).toMatchObject({ sharedQuota: 3 });
   });
 
-  it('carry a debt into a bucket, capped at a spent bucket, even when the request is refused', async () => {
+  it('carry the largest debt into a bucket, capped at a spent bucket, even when the request is refused', async () => {
     const buckets = createRedisBuckets(redis.duplicate());
     const owner = `debt:${Math.random()}`;
     await buckets.publish(owner, limitsFrom(10, []));
     // half a second of debt at 10/s: 5 requests already admitted elsewhere, 5 of the burst left
     const first = await buckets.decide(owner, 'k', 1, { keyUs: 0, sharedUs: 500_000 });
     expect(first).toMatchObject({ allowed: true, remaining: 4 });
+    // a smaller estimate from another instance changes nothing (the largest wins)
+    expect(await buckets.decide(owner, 'k', 1, { keyUs: 0, sharedUs: 100_000 })).toMatchObject({
+      allowed: true,
+      remaining: 3,
+    });
     // a debt beyond a spent bucket is capped: the request is refused and the bucket is exactly spent
     const refused = await buckets.decide(owner, 'k', 1, { keyUs: 0, sharedUs: 5_000_000 });
     expect(refused).toMatchObject({ allowed: false });

@@ -6,6 +6,9 @@
  * in its in-process twin. When Redis returns, whatever the twin still owes (a TAT ahead of now:
  * requests admitted less than a second ago) is carried into the shared bucket as a debt, so the
  * shared bucket does not open with a full second of burst on top of what the twins just admitted.
+ * An instance sees only its own twin, so it estimates the cluster's admissions as its own times
+ * the number of instances (load is balanced); the script keeps the largest estimate rather than
+ * adding them up, so the instances that return later do not count the same requests twice.
  */
 import { emissionInterval, type OwnerLimits } from './gcra.ts';
 import { limitsFrom } from './limits.ts';
@@ -24,13 +27,19 @@ export function share(limits: OwnerLimits, instances: number): OwnerLimits {
 const sharedRate = (limits: OwnerLimits) => Math.max(limits.limit - limits.reserved, 0);
 
 /**
- * The debt, in µs of the full-rate Redis bucket, of a twin bucket whose TAT is `twinTat`:
- * the requests it admitted within the last second (its TAT minus now, divided by its emission
- * interval) times the full bucket's emission interval. 0 when the bucket is full or absent.
+ * The debt, in µs of the full-rate Redis bucket, of a twin bucket whose TAT is `twinTat`: the
+ * requests it still owes (its TAT minus now, over its emission interval), times `instances` (the
+ * cluster's estimate), times the full bucket's emission interval. 0 when the bucket is full or absent.
  */
-export function debtUs(twinTat: number | undefined, now: number, twinRate: number, fullRate: number): number {
+export function debtUs(
+  twinTat: number | undefined,
+  now: number,
+  twinRate: number,
+  fullRate: number,
+  instances: number,
+): number {
   if (twinTat === undefined || twinTat <= now || twinRate <= 0 || fullRate <= 0) return 0;
-  return ((twinTat - now) / emissionInterval(twinRate)) * emissionInterval(fullRate);
+  return ((twinTat - now) / emissionInterval(twinRate)) * instances * emissionInterval(fullRate);
 }
 
 /** The debts of one request's two buckets (its key's reservation and the shared pool). */
@@ -51,7 +60,8 @@ export function requestDebts(
           now,
           twin.reservations.get(keyId) ?? 0,
           limits.reservations.get(keyId) ?? 0,
+          instances,
         ),
-    sharedUs: skip.shared ? 0 : debtUs(tats.shared, now, sharedRate(twin), sharedRate(limits)),
+    sharedUs: skip.shared ? 0 : debtUs(tats.shared, now, sharedRate(twin), sharedRate(limits), instances),
   };
 }

@@ -10,10 +10,11 @@
  *
  * KEYS: 1 configuration hash (limit, reserved, k:<keyId> = reservation), 2 the key's TAT,
  *       3 the shared pool's TAT
- * ARGV: 1 key id, 2 cost, 3 'consume' or 'peek', 4 and 5 (optional) debts in µs to add first to
- *       the key's and the shared pool's TAT: what an instance admitted on its own while Redis was
- *       unreachable, so the shared buckets do not start full again when it returns (capped at
- *       one second, a spent bucket).
+ * ARGV: 1 key id, 2 cost, 3 'consume' or 'peek', 4 and 5 (optional) debts in µs for the key's
+ *       and the shared pool's bucket: the cluster's admissions while Redis was unreachable, as one
+ *       instance estimates them, so the shared buckets do not start full again when it returns.
+ *       A bucket's TAT becomes at least now + debt (capped at a spent bucket, now + 1 s): the
+ *       largest estimate wins, so instances returning one after another do not add up.
  * Returns {status, pool, remaining, resetUs, retryUs, keyQuota, sharedQuota} with status
  * 1 allowed, 0 refused, -1 no configuration (the caller loads it and retries); pool 1 key, 2 shared.
  * In 'peek' mode: {1, 0, keyUsage, sharedUsage, 0, keyQuota, sharedQuota} and nothing is written.
@@ -46,8 +47,8 @@ for _, bucket in ipairs(buckets) do
     local interval = math.max(1, math.floor(TAU / rate))
     local tat = tonumber(redis.call('GET', bucket[1])) or now
     if tat < now then tat = now end
-    if bucket[4] > 0 then
-      tat = math.min(tat + bucket[4], now + TAU)
+    if bucket[4] > 0 and now + bucket[4] > tat then
+      tat = math.min(now + bucket[4], now + TAU)
       redis.call('SET', bucket[1], tat, 'PX', math.ceil((tat - now) / 1000) + 1000)
     end
     local nextTat = tat + cost * interval
