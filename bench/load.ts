@@ -20,7 +20,8 @@ export async function load(options: {
   url: string;
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A function gives each request a body of its own (e.g. a different token each time). */
+  body?: string | (() => string);
   concurrency: number;
   seconds: number;
 }): Promise<LoadResult> {
@@ -49,7 +50,7 @@ export async function load(options: {
         },
       );
       request.on('error', reject);
-      request.end(options.body);
+      request.end(typeof options.body === 'function' ? options.body() : options.body);
     });
 
   await Promise.all(

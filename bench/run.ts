@@ -7,6 +7,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createMemoryBuckets } from '../src/limiter/memory-buckets.ts';
 import { createRedisBuckets } from '../src/limiter/redis-buckets.ts';
 import { limitsFrom } from '../src/limiter/limits.ts';
+import { introspectionAtScale } from './introspection-at-scale.ts';
 import { load } from './load.ts';
 import { soak } from './soak.ts';
 import { startServices, type Services } from './services.ts';
@@ -230,6 +231,8 @@ const benchmarks = {
   decisionRate,
   accuracy,
   tokenIssuance,
+  introspectionAtScale: (services: Services) =>
+    introspectionAtScale(services, { seconds: SECONDS, large: quick ? 20_000 : 100_000 }),
   soak: (services: Services) => soak(services, minutes),
 } as const;
 /** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default). */

@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/env.ts';
-import { buildFerretdb } from '../src/infra/ferretdb/build-binary.ts';
-import { findFerretdb } from '../src/infra/ferretdb/find-binary.ts';
 import { startEmbeddedFerretdb } from '../src/infra/ferretdb/launch.ts';
+import { resolveFerretdb } from '../src/infra/ferretdb/resolve-binary.ts';
 import { freePort } from '../src/infra/free-port.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
@@ -22,7 +21,7 @@ export async function startServices() {
   let mongodbUri = process.env.MONGODB_URI;
   let stopDatabase = async () => undefined as void;
   if (!mongodbUri) {
-    const binary = (await findFerretdb(undefined)) ?? (await buildFerretdb(logger));
+    const binary = await resolveFerretdb(process.env.FERRETDB_BIN, logger);
     const database = await startEmbeddedFerretdb({ binary, dataDir: path.join(dir, 'data'), logger });
     mongodbUri = database.uri;
     stopDatabase = database.stop;
@@ -42,7 +41,14 @@ export async function startServices() {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
-      env: { ...process.env, ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, ...extraEnv },
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        ISSUER: `http://127.0.0.1:${port}`,
+        METRICS_PORT: '0',
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);

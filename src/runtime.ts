@@ -65,6 +65,7 @@ export async function openRuntime(
       secrets,
       clock: () => new Date(),
       newId: randomUUID,
+      maxKeysPerOwner: config.maxKeysPerOwner,
       passwords,
       secretBox: createSecretBox(deriveKey(serverSecret, 'secret-box')),
       onLimitsChanged: (owner) => limiter.publish(owner),

@@ -16,8 +16,17 @@ import { createMetrics } from './infra/metrics.ts';
 import { interactionRoutes } from './http/interactions/routes.ts';
 import { createRenderer } from './http/interactions/render.ts';
 import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
+import { startMetricsListener } from './http/metrics-listener.ts';
+import { ensureConsoleBuilt } from './http/console/build-assets.ts';
+import { consoleRoutes } from './http/console/routes.ts';
 
-export type RunningServer = { url: string; port: number; close(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  port: number;
+  /** Where Prometheus scrapes `/metrics` (METRICS_HOST:METRICS_PORT). */
+  metricsUrl: string;
+  close(): Promise<void>;
+};
 
 export type ServerOptions = {
   purgeIntervalMs?: number;
@@ -64,20 +73,26 @@ export async function startServer(
       accessTokenTtl: config.accessTokenTtl,
     });
     const keyUsed = createLastUsedTracker(runtime.repos, logger);
+    const signInThrottle = createSignInThrottle(runtime.redis);
+    await ensureConsoleBuilt().then(
+      (built) => built && logger.info('console built'),
+      (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
+    );
     const app = assembleApp({
       provider,
-      admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter }),
+      trustProxy: config.trustProxy,
+      admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter, signInThrottle }),
       interactions: interactionRoutes({
         provider,
         users: runtime.domain.users,
         render: createRenderer(),
-        throttle: createSignInThrottle(runtime.redis),
+        throttle: signInThrottle,
         csrfKey: deriveKey(runtime.serverSecret, 'csrf'),
         logger,
       }),
+      console: consoleRoutes(),
       authenticate: { provider, repos: runtime.repos },
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
-      metrics,
       redis: runtime.redis,
       onTokenIssued: (clientId, grant) => {
         metrics.tokensIssued.inc({ grant });
@@ -87,19 +102,31 @@ export async function startServer(
       ping: () => pingMongo(runtime.database.connection),
     });
 
+    const metricsListener = await startMetricsListener(metrics.registry, {
+      host: config.metricsHost,
+      port: config.metricsPort,
+    });
+    cleanups.push(() => metricsListener.close());
+
     const server = http.createServer(app.callback());
     server.listen(config.port);
     await once(server, 'listening');
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { port, issuer: config.issuer, embeddedDatabase: runtime.database.embedded },
+      {
+        port,
+        issuer: config.issuer,
+        metrics: metricsListener.url,
+        embeddedDatabase: runtime.database.embedded,
+      },
       'appkeys listening',
     );
 
     return {
       url: `http://127.0.0.1:${port}`,
       port,
+      metricsUrl: metricsListener.url,
       async close() {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -3,6 +3,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { mongo } from 'mongoose';
 import { createMongoAdapter, ensureAdapterIndexes, purgeExpired } from '../src/oauth/adapter.ts';
+import { createPurge } from '../src/oauth/adapter-purge.ts';
 import { collectionName } from '../src/oauth/adapter-models.ts';
 import { freshDatabase } from './helpers/database.ts';
 
@@ -25,12 +26,13 @@ const token = (extra: Partial<AdapterPayload> = {}): AdapterPayload => ({
 });
 
 describe('oidc-provider adapter over the real database', () => {
-  it('stores {_id, payload, expiresAt} and finds the payload by id', async () => {
+  it('stores {_id, payload, expiresAt, expiresMinute} and finds the payload by id', async () => {
     const adapter = new Adapter('AccessToken');
     await adapter.upsert('at-1', token({ jti: 'at-1', clientId: 'c1' }), 3600);
     expect(await adapter.find('at-1')).toEqual(token({ jti: 'at-1', clientId: 'c1' }));
     const raw = await db.collection(collectionName('AccessToken')).findOne({ _id: 'at-1' as never });
-    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'expiresAt', 'payload']);
+    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'expiresAt', 'expiresMinute', 'payload']);
+    expect(raw?.expiresMinute).toBe((raw?.expiresAt as Date).toISOString().slice(0, 16));
     const remaining = ((raw?.expiresAt as Date).getTime() - Date.now()) / 1000;
     expect(remaining).toBeGreaterThan(3590);
     expect(remaining).toBeLessThanOrEqual(3600);
@@ -126,10 +128,35 @@ describe('oidc-provider adapter over the real database', () => {
     expect(await records.countDocuments({ _id: 'live' as never })).toBe(1);
   });
 
+  it('purges in full first, then by the minutes that ended since, through the expiresMinute index', async () => {
+    const adapter = new Adapter('Interaction');
+    const records = db.collection(collectionName('Interaction'));
+    const purge = createPurge(db);
+    await records.insertOne({ _id: 'legacy' as never, payload: {}, expiresAt: new Date(Date.now() - 1000) });
+    expect(await purge()).toBeGreaterThanOrEqual(1); // the first purge reads everything
+    expect(await records.countDocuments({ _id: 'legacy' as never })).toBe(0);
+
+    await adapter.upsert('ends-soon', { kind: 'Interaction' }, 0.05);
+    await adapter.upsert('ends-later', { kind: 'Interaction' }, 3600);
+    await records.insertOne({
+      _id: 'no-minute' as never,
+      payload: {},
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    expect(await purge(new Date(Date.now() + 2 * 60_000))).toBe(1);
+    expect(await records.countDocuments({ _id: 'ends-soon' as never })).toBe(0);
+    expect(await records.countDocuments({ _id: 'ends-later' as never })).toBe(1);
+    // a sweep reads only the records of its minutes: a record without one waits for a full purge
+    expect(await records.countDocuments({ _id: 'no-minute' as never })).toBe(1);
+    expect(await purgeExpired(db)).toBeGreaterThanOrEqual(1);
+  });
+
   it('indexes expiry and every payload field it looks up', async () => {
     const names = async (model: string) =>
       (await db.collection(collectionName(model)).listIndexes().toArray()).map((index) => index.name);
-    expect(await names('AccessToken')).toEqual(expect.arrayContaining(['expiresAt', 'payload.grantId']));
+    expect(await names('AccessToken')).toEqual(
+      expect.arrayContaining(['expiresAt', 'expiresMinute', 'payload.grantId']),
+    );
     expect(await names('Session')).toEqual(expect.arrayContaining(['expiresAt', 'payload.uid']));
     expect(await names('DeviceCode')).toEqual(
       expect.arrayContaining(['payload.grantId', 'payload.userCode']),

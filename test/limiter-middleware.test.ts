@@ -10,12 +10,14 @@ let appkeys: TestServer;
 let resourceServer: http.Server;
 let resourceUrl: string;
 let close: () => Promise<void>;
+let closeReadOnly: () => Promise<void>;
 
 beforeAll(async () => {
   appkeys = await startTestServer({ REDIS_URL: inject('redisUrl') });
   const { server: rs, secret } = await appkeys.runtime.domain.resourceServers.create(
     { kind: 'cli' },
     'orders api',
+    ['orders:read', 'orders:write'],
   );
   // what a resource server of ours would write (see README "Rate limits")
   const limit = await createRateLimitMiddleware({
@@ -24,8 +26,23 @@ beforeAll(async () => {
     introspection: { url: `${appkeys.url}/token/introspection`, clientId: rs.clientId, clientSecret: secret },
   });
   close = limit.close;
+  // an instance whose every request needs orders:read, and a route of the first needing orders:write
+  const readOnly = await createRateLimitMiddleware({
+    redisUrl: inject('redisUrl'),
+    mongodbUri: appkeys.config.mongodbUri ?? '',
+    introspection: { url: `${appkeys.url}/token/introspection`, clientId: rs.clientId, clientSecret: secret },
+    requiredScopes: ['orders:read'],
+  });
+  closeReadOnly = readOnly.close;
+  const pay = limit.withScopes(['orders:write']);
   const app = new Koa();
-  app.use(limit.middleware);
+  app.use((ctx, next) =>
+    ctx.path === '/orders/pay'
+      ? pay(ctx, next)
+      : ctx.path === '/orders/list'
+        ? readOnly.middleware(ctx, next)
+        : limit.middleware(ctx, next),
+  );
   app.use((ctx) => {
     ctx.body = { orders: [], key: ctx.state.appkeys.keyId };
   });
@@ -37,6 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   resourceServer?.close();
   await close?.();
+  await closeReadOnly?.();
   await appkeys?.close();
 });
 
@@ -71,5 +89,35 @@ describe('the exported Koa rate-limit middleware', () => {
     // the pool is spent: appkeys itself now refuses the same key
     const onAppkeys = await adminClient(appkeys.url, token).get(`/v2/organizations/${org.id}`);
     expect(onAppkeys.status).toBe(429);
+  });
+
+  it('requires scopes per route and per instance: 403 insufficient_scope, charged nothing', async () => {
+    const f = fixtures(appkeys.runtime, appkeys.url);
+    const org = await f.organization(1);
+    const reader = await f.key({ type: 'organization', id: org.id }, { scopes: ['orders:read'] });
+    const token = await f.token(reader);
+    const get = (path: string, bearer = token) =>
+      fetch(`${resourceUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+    for (let i = 0; i < 3; i++) {
+      const refused = await get('/orders/pay');
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('www-authenticate')).toBe(
+        'Bearer error="insufficient_scope", scope="orders:write"',
+      );
+      expect(refused.headers.get('ratelimit')).toBeNull();
+      expect(await refused.json()).toMatchObject({
+        errors: [
+          { status: 403, code: 'insufficient_scope', detail: expect.stringContaining('orders:write') },
+        ],
+      });
+    }
+    // the refusals spent nothing of the owner's 1 request per second
+    expect((await get('/orders/list')).status).toBe(200);
+
+    const otherOrg = await f.organization(1);
+    const writer = await f.key({ type: 'organization', id: otherOrg.id }, { scopes: ['orders:write'] });
+    const writerToken = await f.token(writer);
+    expect((await get('/orders/list', writerToken)).status).toBe(403);
+    expect((await get('/orders/pay', writerToken)).status).toBe(200);
   });
 });

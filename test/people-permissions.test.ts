@@ -256,7 +256,7 @@ describe('delegated key management', () => {
 });
 
 describe('require_2fa_for_key_managers', () => {
-  it('refuses key management to users without TOTP, warns on such a grant, and allows them once enrolled', async () => {
+  it('refuses key management to users without TOTP, warns on such a grant, and allows them once signed in with it', async () => {
     const { store, apis, people } = await world();
     const keys = `/v2/stores/${store.id}/application-keys`;
     const set = await apis.owner!.patch(`/v2/stores/${store.id}`, {
@@ -283,7 +283,13 @@ describe('require_2fa_for_key_managers', () => {
       data: { otp: totpAt(secret, Math.floor(Date.now() / 30_000)) },
     });
     expect(verified.status).toBe(200);
-    expect((await apis.delegate!.post(keys, { data: { name: 'with 2fa' } })).status).toBe(201);
+    // enrolled, but this token's sign-in used the password alone
+    expect((await apis.delegate!.post(keys, { data: { name: 'with 2fa' } })).status).toBe(403);
+    const withOtp = await signIn(server.config.issuer, people.delegate.email, PASSWORD, () =>
+      totpAt(secret, Math.floor(Date.now() / 30_000) + 1),
+    );
+    const delegate = adminClient(server.url, withOtp.access_token);
+    expect((await delegate.post(keys, { data: { name: 'with 2fa' } })).status).toBe(201);
   });
 });
 

@@ -140,7 +140,7 @@ describe('one instance, in-process limiter', () => {
     const { store, reserved, path } = await storeWithKeys(f, 10, 1);
     const api = adminClient(server.url, await f.token(reserved));
     await burst([api], path, 30);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(server.metricsUrl)).text();
     const count = (pool: string) =>
       Number(
         new RegExp(

@@ -99,7 +99,9 @@ describe('signing in through the console flow', () => {
     // the code used to confirm enrolment cannot be used again; the next step's can
     const again = await flow.submit(wrong.html, { otp: code() });
     expect(again.response.status).toBe(401);
-    const done = await flow.submit(again.html, { otp: code(1) });
+    const consentPage = await flow.submit(again.html, { otp: code(1) });
+    expect(consentPage.html).toContain('name="decision"');
+    const done = await flow.submit(consentPage.html, { decision: 'allow' });
     expect(done.url).toMatch(/^http:\/\/127\.0\.0\.1:5999\/callback\?code=/);
     expect((await flow.complete(done.url)).access_token).toBeTruthy();
   });

@@ -40,7 +40,8 @@ describe('client_credentials', () => {
     expect(tokens).toMatchObject({
       token_type: 'bearer',
       expires_in: 3600,
-      scope: 'admin',
+      // no scope asked: all of the key's (an operator-made organization key: every admin scope)
+      scope: 'keys:read keys:write members:read members:write settings:write stores:write audit:read',
       identifier: 'client_credentials',
     });
     expect(tokens.access_token).toMatch(/^[\w-]{40,}$/);
@@ -65,7 +66,7 @@ describe('client_credentials', () => {
     expect(await json(alias)).toMatchObject({
       token_type: 'Bearer',
       identifier: 'client_credentials',
-      scope: 'admin',
+      scope: 'keys:read keys:write members:read members:write settings:write audit:read',
     });
   });
 
@@ -164,7 +165,7 @@ describe('introspection', () => {
     expect(result).toMatchObject({
       active: true,
       client_id: storeKey.clientId,
-      scope: 'admin',
+      scope: 'keys:read keys:write members:read members:write settings:write audit:read',
       token_type: 'Bearer',
       application_key_id: storeKey.id,
       store_id: store.id,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Domain } from '../domain/index.ts';
+import { passwordProblem } from '../domain/users.ts';
 import type { OwnerRef, Role } from '../domain/types.ts';
 import { presentMembership } from '../http/routes/members.ts';
 import { presentKey, presentOrganization, presentStore, withWarnings } from '../http/presenters.ts';
-import { name, rateLimit, reservedRateLimit } from '../http/schemas.ts';
+import { commaList, name, rateLimit, reservedRateLimit, resourceScope, scopeList } from '../http/schemas.ts';
 
 const cli = { kind: 'cli' } as const;
 const integer = z
@@ -27,10 +28,20 @@ const owner = z
  */
 export const commands = {
   'user create': {
-    flags: { email: { type: 'string' }, password: { type: 'string' }, operator: { type: 'boolean' } },
+    flags: {
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      operator: { type: 'boolean' },
+    },
+    /** main.ts reads the password (standard input or a prompt) into `password` before parsing. */
+    readsPassword: true,
     schema: z.object({
       email: z.email(),
-      password: z.string().min(8, 'must be at least 8 characters'),
+      'password-stdin': z.boolean().optional(),
+      password: z.string().superRefine((value, ctx) => {
+        const problem = passwordProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
       operator: z.boolean().optional(),
     }),
     run: async (domain: Domain, v: { email: string; password: string; operator?: boolean }) => {
@@ -81,26 +92,37 @@ export const commands = {
       store: { type: 'string' },
       name: { type: 'string' },
       'reserved-rate-limit': { type: 'string' },
+      scopes: { type: 'string' },
     },
-    schema: z.object({ name, 'reserved-rate-limit': integer.pipe(reservedRateLimit).optional() }).and(
-      z
-        .object({ org: z.string().optional(), store: z.string().optional() })
-        .pipe(owner)
-        .transform((ref) => ({ ref })),
-    ),
-    run: async (domain: Domain, v: { name: string; 'reserved-rate-limit'?: number; ref: OwnerRef }) => {
+    schema: z
+      .object({
+        name,
+        'reserved-rate-limit': integer.pipe(reservedRateLimit).optional(),
+        scopes: commaList.pipe(scopeList).optional(),
+      })
+      .and(
+        z
+          .object({ org: z.string().optional(), store: z.string().optional() })
+          .pipe(owner)
+          .transform((ref) => ({ ref })),
+      ),
+    run: async (
+      domain: Domain,
+      v: { name: string; 'reserved-rate-limit'?: number; scopes?: string[]; ref: OwnerRef },
+    ) => {
       const { key, secret, warnings } = await domain.applicationKeys.create(cli, v.ref, {
         name: v.name,
         reservedRateLimit: v['reserved-rate-limit'],
+        scopes: v.scopes,
       });
       return { data: presentKey(key, secret), ...withWarnings(warnings) };
     },
   },
   'resource-server create': {
-    flags: { name: { type: 'string' } },
-    schema: z.object({ name }),
-    run: async (domain: Domain, v: { name: string }) => {
-      const { server, secret } = await domain.resourceServers.create(cli, v.name);
+    flags: { name: { type: 'string' }, scopes: { type: 'string' } },
+    schema: z.object({ name, scopes: commaList.pipe(z.array(resourceScope).max(100)).optional() }),
+    run: async (domain: Domain, v: { name: string; scopes?: string[] }) => {
+      const { server, secret } = await domain.resourceServers.create(cli, v.name, v.scopes ?? []);
       return {
         data: {
           id: server.id,
@@ -108,6 +130,7 @@ export const commands = {
           name: server.name,
           client_id: server.clientId,
           client_secret: secret,
+          scopes: server.scopes,
         },
       };
     },

@@ -55,3 +55,40 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('TRUST_PROXY, METRICS_PORT, METRICS_HOST, MAX_KEYS_PER_OWNER', () => {
+  it('has safe defaults: trust no proxy, metrics on 127.0.0.1:9464, 1000 keys per owner', () => {
+    expect(loadConfig({})).toMatchObject({
+      trustProxy: { kind: 'none' },
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
+      maxKeysPerOwner: 1000,
+    });
+  });
+
+  it('reads a hop count or a list of addresses and CIDRs', () => {
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toEqual({ kind: 'hops', hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).trustProxy).toEqual({
+      kind: 'cidrs',
+      cidrs: [
+        { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+        { address: '192.168.1.7', prefix: 32, family: 'ipv4' },
+        { address: 'fd00::', prefix: 8, family: 'ipv6' },
+      ],
+    });
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '11'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0/8'],
+    ['TRUST_PROXY', '10.0.0.0/8,'],
+    ['METRICS_PORT', '-1'],
+    ['METRICS_HOST', 'a b'],
+    ['MAX_KEYS_PER_OWNER', '0'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
+  });
+});

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { trustProxySchema, type TrustProxy } from './trust-proxy.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z
@@ -35,6 +36,16 @@ export const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(5).max(10_000).default(100),
   // at most 30 s, so that a lost publication is healed within 60 s (README "Limits heal")
   REDIS_LIMITS_TTL_MS: z.coerce.number().int().min(100).max(30_000).default(30_000),
+  TRUST_PROXY: trustProxySchema,
+  /** The Prometheus listener; 0 picks a free port. */
+  METRICS_PORT: port.default(9464),
+  METRICS_HOST: z
+    .string()
+    .trim()
+    .min(1)
+    .regex(/^[\w.:-]+$/, 'must be a host name or an IP address')
+    .default('127.0.0.1'),
+  MAX_KEYS_PER_OWNER: z.coerce.number().int().min(1).max(1_000_000).default(1000),
 });
 
 /** Values never echoed back in error messages: they may hold credentials. */
@@ -57,6 +68,10 @@ export type Config = Readonly<{
   expectedInstances: number;
   redisCommandTimeoutMs: number;
   redisLimitsTtlMs: number;
+  trustProxy: TrustProxy;
+  metricsPort: number;
+  metricsHost: string;
+  maxKeysPerOwner: number;
 }>;
 
 export class ConfigError extends Error {
@@ -90,5 +105,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     expectedInstances: e.EXPECTED_INSTANCES,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     redisLimitsTtlMs: e.REDIS_LIMITS_TTL_MS,
+    trustProxy: e.TRUST_PROXY,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    maxKeysPerOwner: e.MAX_KEYS_PER_OWNER,
   });
 }

@@ -11,7 +11,14 @@ export type MembershipGrant = {
 /** Who makes a request, as far as permissions care. */
 export type Actor =
   | { kind: 'cli' }
-  | { kind: 'application_key'; keyId: string; owner: OwnerRef; organizationId: string }
+  /** A key's client_credentials token, with the scopes it carries (within the key's current scopes). */
+  | {
+      kind: 'application_key';
+      keyId: string;
+      owner: OwnerRef;
+      organizationId: string;
+      scopes: ReadonlySet<string>;
+    }
   /** An implicit (storefront) token: it may be rate-limited and introspected, nothing more. */
   | { kind: 'storefront'; keyId: string; owner: OwnerRef; organizationId: string }
   /** A signed-in person, with the memberships and second factor read fresh for this request. */
@@ -20,6 +27,10 @@ export type Actor =
       userId: string;
       operator: boolean;
       totpEnrolled: boolean;
+      /** This token's sign-in used the second factor (its `amr` includes `otp`). */
+      signedInWithSecondFactor: boolean;
+      /** When this token's sign-in happened (epoch seconds), if known. */
+      authTime: number | undefined;
       memberships: MembershipGrant[];
     };
 

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Actor } from './actors.ts';
-import { decide, type Action, type Target } from './permissions.ts';
+import { ACTION_SCOPES, decide, type Action, type Target } from './permissions.ts';
 
 const describeTarget = (target?: Target) =>
   target ? `${target.owner.type} ${target.owner.id}` : 'this resource';
@@ -12,7 +12,12 @@ export function authorize(actor: Actor, action: Action, target?: Target): void {
   if (decision === 'two_factor_required')
     throw new AppError(
       'forbidden',
-      `The ${describeTarget(target)} requires a second factor for key managers: enrol TOTP with POST /v2/me/totp first.`,
+      `The ${describeTarget(target)} requires a second factor for key managers: sign in with your TOTP code (enrol one with POST /v2/me/totp first if you have none).`,
+    );
+  if (decision === 'insufficient_scope')
+    throw new AppError(
+      'insufficient_scope',
+      `Not allowed: ${action.replace('.', ' ')} on ${describeTarget(target)} needs the scope ${ACTION_SCOPES[action] ?? 'admin'}, which this token lacks.`,
     );
   if (decision === 'forbidden')
     throw new AppError('forbidden', `Not allowed: ${action.replace('.', ' ')} on ${describeTarget(target)}.`);

@@ -16,6 +16,8 @@ export type DomainDeps = {
   /** Authenticated encryption of small secrets at rest (TOTP secrets). */
   secretBox: { seal(plain: Buffer): string; open(sealed: string): Buffer };
   newId: () => string;
+  /** At most this many keys per owner (MAX_KEYS_PER_OWNER), so every per-owner read stays bounded. */
+  maxKeysPerOwner: number;
   /** Called, still under the owner's lease, after its limits or reservations changed (the limiter listens here). Must not throw. */
   onLimitsChanged?: (owner: OwnerRef) => Promise<void>;
 };

@@ -91,7 +91,8 @@ export function createMemberships(deps: DomainDeps) {
 
     async remove(actor: Actor, ref: OwnerRef, userId: string): Promise<void> {
       const owner = await resolveOwner(repos, ref);
-      authorize(actor, 'members.read', owner);
+      // may remove someone at all (members:write for keys), before saying whether they are a member
+      authorize(actor, 'members.manage', owner);
       const membership = await repos.memberships.find(ref, userId);
       if (!membership)
         throw new AppError('not_found', `User ${userId} is not a member of ${ref.type} ${ref.id}.`);

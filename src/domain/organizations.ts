@@ -20,6 +20,20 @@ const storeTarget = (store: Store): Target => ({
   requireTwoFactorForKeyManagers: store.requireTwoFactorForKeyManagers,
 });
 
+/**
+ * Only a store owner (or an operator, or the CLI) changes `require_2fa_for_key_managers`, and
+ * turning it off takes a sign-in with the second factor: otherwise a stolen password (or a
+ * session signed in without the factor) could switch off the rule that stops it.
+ */
+function checkTwoFactorPolicyChange(actor: Actor, target: Target, required: boolean): void {
+  authorize(actor, 'store.set_two_factor_policy', target);
+  if (!required && actor.kind === 'user' && !actor.signedInWithSecondFactor)
+    throw new AppError(
+      'forbidden',
+      `Turning off require_2fa_for_key_managers of store ${target.owner.id} needs a sign-in with your second factor.`,
+    );
+}
+
 /** Organizations and their stores. Changing a rate_limit runs under the owner's reservation lease. */
 export function createOrganizations(deps: DomainDeps) {
   const { repos, leases, clock } = deps;
@@ -163,6 +177,9 @@ export function createOrganizations(deps: DomainDeps) {
     async updateStore(actor: Actor, id: string, changes: OwnerChanges) {
       const store = await findStore(actor, id, 'store.update');
       const owner: OwnerRef = { type: 'store', id };
+      const policy = changes.requireTwoFactorForKeyManagers;
+      if (policy !== undefined && policy !== store.requireTwoFactorForKeyManagers)
+        checkTwoFactorPolicyChange(actor, storeTarget(store), policy);
       const warnings = await change(
         actor,
         owner,

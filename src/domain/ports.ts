@@ -35,8 +35,17 @@ export type Repositories = {
     findByEmail(email: string): Promise<User | undefined>;
     update(
       id: string,
-      fields: Partial<Pick<User, 'totpSecret' | 'totpEnrolled' | 'totpLastStep' | 'passwordHash'>>,
+      fields: Partial<
+        Pick<User, 'totpSecret' | 'totpPendingSecret' | 'totpEnrolled' | 'totpLastStep' | 'passwordHash'>
+      >,
     ): Promise<void>;
+  };
+  /** TOTP codes already accepted: one claim per user and time step, taken atomically. */
+  totpCodes: {
+    /** True when this call claimed the step; false when it was claimed before (a replay). */
+    claim(userId: string, step: number, at: Date): Promise<boolean>;
+    /** Drops the user's claims of steps before `step` (they can no longer match anyway). */
+    forgetBefore(userId: string, step: number): Promise<void>;
   };
   memberships: {
     /** Throws DuplicateNameError when the user is already a member of the owner. */
@@ -60,7 +69,9 @@ export type Repositories = {
     /** Throws DuplicateNameError on a name clash. */
     update(
       id: string,
-      fields: Partial<Pick<ApplicationKey, 'name' | 'reservedRateLimit' | 'allowedOrigins' | 'secretHash'>>,
+      fields: Partial<
+        Pick<ApplicationKey, 'name' | 'reservedRateLimit' | 'allowedOrigins' | 'scopes' | 'secretHash'>
+      >,
       at: Date,
     ): Promise<void>;
     remove(id: string): Promise<void>;
@@ -70,6 +81,8 @@ export type Repositories = {
   resourceServers: {
     insert(server: ResourceServer): Promise<void>;
     findByClientId(clientId: string): Promise<ResourceServer | undefined>;
+    /** Every resource scope some resource server registered. */
+    registeredScopes(): Promise<Set<string>>;
   };
   auditEvents: {
     /**

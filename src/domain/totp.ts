@@ -3,6 +3,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 /** RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30-second steps) with RFC 4648 base32 secrets. */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export const TOTP_STEP_SECONDS = 30;
+/** Steps accepted on either side of the current one, for clock drift. */
+export const TOTP_WINDOW = 1;
 
 export function base32Encode(bytes: Buffer): string {
   let bits = 0;
@@ -52,9 +54,14 @@ export const newTotpSecret = () => randomBytes(20);
 
 /**
  * The time step `otp` belongs to (the current one, or one before or after for clock drift), or
- * undefined. Callers refuse a step at or before the last one used, so a code works once.
+ * undefined. Callers accept each step once (users.ts, `claimStep`).
  */
-export function matchTotp(secret: Buffer, otp: string, nowMs: number, window = 1): number | undefined {
+export function matchTotp(
+  secret: Buffer,
+  otp: string,
+  nowMs: number,
+  window = TOTP_WINDOW,
+): number | undefined {
   if (!/^\d{6}$/.test(otp)) return undefined;
   const current = Math.floor(nowMs / 1000 / TOTP_STEP_SECONDS);
   for (let step = current - window; step <= current + window; step++)

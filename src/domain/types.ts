@@ -27,6 +27,8 @@ export type User = {
   /** The TOTP secret, encrypted; `totpEnrolled` once a code confirmed it. */
   totpSecret: string | null;
   totpEnrolled: boolean;
+  /** A new secret awaiting confirmation (enrolment, or replacing the current factor), encrypted. */
+  totpPendingSecret: string | null;
   /** The last TOTP time step used, so a code works once. */
   totpLastStep: number;
   createdAt: Date;
@@ -57,6 +59,8 @@ export type ApplicationKey = {
   secretHash: string;
   reservedRateLimit: number;
   allowedOrigins: string[];
+  /** Admin scopes (within what its maker held) and registered resource scopes. */
+  scopes: string[];
   createdBy: ActorRef;
   createdAt: Date;
   updatedAt: Date;
@@ -68,6 +72,8 @@ export type ResourceServer = {
   name: string;
   clientId: string;
   secretHash: string;
+  /** The resource scopes it understands; keys may be given any registered one. */
+  scopes: string[];
   createdAt: Date;
 };
 

@@ -1,16 +1,66 @@
 import * as querystring from 'node:querystring';
 import type { Context } from 'koa';
+import { AppError } from '../errors.ts';
 
-/** Reads an application/x-www-form-urlencoded body of at most `limit` bytes; undefined when larger. */
-export async function readForm(ctx: Context, limit: number): Promise<querystring.ParsedUrlQuery | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+/** Strict: bytes that are not UTF-8 throw instead of becoming U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Exact = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const notUtf8 = () => new AppError('bad_request', 'The form is not valid UTF-8.');
+
+/** The bytes a form component stands for: `+` is a space, `%XX` a byte (anything else as is). */
+function formComponentBytes(component: string): Buffer {
+  const bytes = Buffer.from(component, 'utf8');
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    const hex = byte === 0x25 ? bytes.toString('latin1', i + 1, i + 3) : '';
+    if (/^[0-9a-f]{2}$/i.test(hex)) {
+      out.push(parseInt(hex, 16));
+      i += 2;
+    } else out.push(byte === 0x2b ? 0x20 : byte);
   }
-  return querystring.parse(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.from(out);
+}
+
+/** Checks that every name and value, once percent-decoded, is UTF-8 (querystring would substitute U+FFFD). */
+function assertComponentsUtf8(text: string): void {
+  for (const component of text.split(/[&=]/)) {
+    if (!component.includes('%')) continue;
+    try {
+      utf8Exact.decode(formComponentBytes(component));
+    } catch {
+      throw notUtf8();
+    }
+  }
+}
+
+/**
+ * Reads an application/x-www-form-urlencoded body of at most `limit` bytes; undefined when larger.
+ * Throws a 400 AppError when the body or a percent-encoded name or value is not UTF-8. The text
+ * is kept in `ctx.request.body`, where a later reader (and oidc-provider) finds it.
+ */
+export async function readForm(ctx: Context, limit: number): Promise<querystring.ParsedUrlQuery | undefined> {
+  const request = ctx.request as { body?: unknown };
+  let text: string;
+  if (typeof request.body === 'string') {
+    text = request.body;
+  } else {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return undefined;
+      chunks.push(chunk as Buffer);
+    }
+    try {
+      text = utf8.decode(Buffer.concat(chunks));
+    } catch {
+      throw notUtf8();
+    }
+    request.body = text;
+  }
+  assertComponentsUtf8(text);
+  return querystring.parse(text);
 }
 
 export const field = (form: querystring.ParsedUrlQuery, name: string): string => {

@@ -36,6 +36,7 @@ export function presentKey(key: ApplicationKey, secret?: string) {
     ...(secret !== undefined && { client_secret: secret }),
     reserved_rate_limit: key.reservedRateLimit,
     allowed_origins: key.allowedOrigins,
+    scopes: key.scopes,
     owner: key.owner,
     meta: {
       timestamps: {

@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 
 const LIMIT = 64 * 1024;
+/** Strict: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD (RFC 8259 section 8.1). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readText(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
@@ -12,7 +14,11 @@ async function readText(ctx: Context): Promise<string> {
     if (size > LIMIT) throw new AppError('bad_request', `The body is larger than ${LIMIT} bytes.`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return utf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError('bad_request', 'The body is not valid UTF-8.');
+  }
 }
 
 /** Explains zod's issues in one sentence a client can act on: where, and what is wrong. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRegistrableResourceScope, RESOURCE_SCOPE_PATTERN } from '../domain/scopes.ts';
 
 /** Shapes shared by the admin API's request schemas. */
 export const name = z.string().trim().min(1, 'must not be empty').max(255);
@@ -43,3 +44,25 @@ export const toPage = (query: z.output<typeof pageQuery>) => ({
   offset: query['page[offset]'],
   limit: query['page[limit]'],
 });
+
+/** A key's scopes as sent: admin or registered resource scopes (the domain says which are known). */
+export const scopeList = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(130)
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope token (RFC 6749 section 3.3)'),
+  )
+  .max(100);
+
+/** A resource scope a resource server registers: `resource:action`, lower case, not one of ours. */
+export const resourceScope = z
+  .string()
+  .regex(RESOURCE_SCOPE_PATTERN, 'must look like orders:read (lower case resource:action)')
+  .refine(isRegistrableResourceScope, 'is (or reads like) an appkeys admin scope, not a resource scope');
+
+/** A comma-separated list on the command line: `a,b` (pipe it into the list's schema). */
+export const commaList = z
+  .string()
+  .transform((value) => (value.trim() === '' ? [] : value.split(',').map((part) => part.trim())));

@@ -1,7 +1,6 @@
 import type { Config } from '../config/env.ts';
-import { buildFerretdb, NoDatabaseError } from './ferretdb/build-binary.ts';
-import { findFerretdb, findOnPath } from './ferretdb/find-binary.ts';
 import { startEmbeddedFerretdb } from './ferretdb/launch.ts';
+import { resolveFerretdb } from './ferretdb/resolve-binary.ts';
 import type { Logger } from './logger.ts';
 import { connectMongo, type Connection } from './mongo/connection.ts';
 
@@ -16,11 +15,7 @@ export async function openDatabase(
     const connection = await connectMongo(config.mongodbUri);
     return { connection, embedded: false, close: () => connection.close() };
   }
-  let binary = await findFerretdb(config.ferretdbBin);
-  if (!binary) {
-    if (!(await findOnPath('go'))) throw new NoDatabaseError();
-    binary = await buildFerretdb(logger);
-  }
+  const binary = await resolveFerretdb(config.ferretdbBin, logger);
   const embedded = await startEmbeddedFerretdb({ binary, dataDir: config.dataDir, logger });
   try {
     const connection = await connectMongo(embedded.uri);

@@ -29,20 +29,38 @@ export type RateLimitMiddlewareOptions = {
   introspection: { url: string; clientId: string; clientSecret: string; cacheMs?: number };
   expectedInstances?: number;
   logger?: Logger;
+  /** Scopes every request through `middleware` must carry (403 insufficient_scope otherwise). */
+  requiredScopes?: string[];
 };
 
-const problem = (ctx: Context, status: number, title: string, detail: string) => {
+/** What `createRateLimitMiddleware` returns. */
+export type RateLimitMiddleware = {
+  /** Checks the token (and `requiredScopes`), then charges it. */
+  middleware: Middleware;
+  /** The same middleware for one route, requiring these scopes instead (use one of them per request). */
+  withScopes(requiredScopes: string[]): Middleware;
+  close(): Promise<void>;
+};
+
+const problem = (ctx: Context, status: number, title: string, detail: string, code?: string) => {
   ctx.status = status;
-  ctx.body = { errors: [{ status, title, detail }] };
+  ctx.body = { errors: [{ status, title, detail, ...(code && { code }) }] };
+};
+
+/** The token's scopes lacking from `required`. */
+const lackingScopes = (subject: TokenSubject, required: readonly string[]) => {
+  const held = new Set(subject.scope.split(' '));
+  return required.filter((scope) => !held.has(scope));
 };
 
 /**
- * Returns the middleware and a `close()` for shutdown. On success `ctx.state.appkeys` holds the
- * token's subject (client id, key id, owner, scope).
+ * Returns the middleware, per-route variants requiring scopes, and a `close()` for shutdown. On
+ * success `ctx.state.appkeys` holds the token's subject (client id, key id, owner, scope). A token
+ * without a required scope gets 403 (`insufficient_scope`, RFC 6750) and is charged nothing.
  */
 export async function createRateLimitMiddleware(
   options: RateLimitMiddlewareOptions,
-): Promise<{ middleware: Middleware; close(): Promise<void> }> {
+): Promise<RateLimitMiddleware> {
   const logger = options.logger ?? pino({ level: 'warn' });
   const connection = await connectMongo(options.mongodbUri);
   const db = connection.db;
@@ -57,40 +75,53 @@ export async function createRateLimitMiddleware(
   });
   const subjectOf = createIntrospectionCache(options.introspection);
 
-  async function middleware(ctx: Context, next: Next): Promise<void> {
-    const token = /^Bearer (\S+)$/i.exec(ctx.get('authorization'))?.[1];
-    let subject: TokenSubject | undefined;
-    try {
-      subject = token ? await subjectOf(token) : undefined;
-    } catch (error) {
-      logger.error({ err: error }, 'token introspection failed');
-      return problem(ctx, 503, 'Service Unavailable', 'The token could not be checked; retry shortly.');
-    }
-    if (!subject) {
-      ctx.set('WWW-Authenticate', 'Bearer');
-      return problem(
-        ctx,
-        401,
-        'Unauthorized',
-        'Send a valid appkeys access token as Authorization: Bearer <token>.',
-      );
-    }
-    const decision = await limiter.consume(subject.owner, subject.keyId);
-    const headers = rateLimitHeaders(decision);
-    ctx.set(headers);
-    if (!decision.allowed)
-      return problem(
-        ctx,
-        429,
-        'Too Many Requests',
-        `Rate limit exceeded; retry after ${headers['Retry-After']} s.`,
-      );
-    ctx.state.appkeys = subject;
-    await next();
-  }
+  const withScopes = (requiredScopes: readonly string[]) =>
+    async function rateLimitMiddleware(ctx: Context, next: Next): Promise<void> {
+      const token = /^Bearer (\S+)$/i.exec(ctx.get('authorization'))?.[1];
+      let subject: TokenSubject | undefined;
+      try {
+        subject = token ? await subjectOf(token) : undefined;
+      } catch (error) {
+        logger.error({ err: error }, 'token introspection failed');
+        return problem(ctx, 503, 'Service Unavailable', 'The token could not be checked; retry shortly.');
+      }
+      if (!subject) {
+        ctx.set('WWW-Authenticate', 'Bearer');
+        return problem(
+          ctx,
+          401,
+          'Unauthorized',
+          'Send a valid appkeys access token as Authorization: Bearer <token>.',
+        );
+      }
+      const lacking = lackingScopes(subject, requiredScopes);
+      if (lacking.length) {
+        ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${requiredScopes.join(' ')}"`);
+        return problem(
+          ctx,
+          403,
+          'Forbidden',
+          `The token lacks the scope ${lacking.join(' ')}.`,
+          'insufficient_scope',
+        );
+      }
+      const decision = await limiter.consume(subject.owner, subject.keyId);
+      const headers = rateLimitHeaders(decision);
+      ctx.set(headers);
+      if (!decision.allowed)
+        return problem(
+          ctx,
+          429,
+          'Too Many Requests',
+          `Rate limit exceeded; retry after ${headers['Retry-After']} s.`,
+        );
+      ctx.state.appkeys = subject;
+      await next();
+    };
 
   return {
-    middleware,
+    middleware: withScopes(options.requiredScopes ?? []),
+    withScopes,
     async close() {
       limiter.close();
       redis.disconnect();

@@ -2,8 +2,16 @@ import type { mongo } from 'mongoose';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { adapterModels, collectionName } from './adapter-models.ts';
 
-/** How one oidc-provider record is stored: `{_id, payload, expiresAt}`; no `expiresAt` means no expiry. */
-export type StoredRecord = { _id: string; payload: AdapterPayload; expiresAt?: Date };
+/**
+ * How one oidc-provider record is stored: `{_id, payload, expiresAt, expiresMinute}`; no `expiresAt`
+ * means no expiry. `expiresMinute` (`2026-12-03T19:08`, the minute of `expiresAt`) is what the purge
+ * looks records up by: FerretDB's SQLite backend searches an index for a string equal to a value,
+ * never for a date range.
+ */
+export type StoredRecord = { _id: string; payload: AdapterPayload; expiresAt?: Date; expiresMinute?: string };
+
+/** `2026-12-03T19:08:59.123Z` -> `2026-12-03T19:08`. */
+export const minuteOf = (date: Date) => date.toISOString().slice(0, 16);
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -21,7 +29,10 @@ export function createMongoAdapter(db: mongo.Db) {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const record: Omit<StoredRecord, '_id'> = { payload };
-      if (expiresIn) record.expiresAt = new Date(Date.now() + expiresIn * 1000);
+      if (expiresIn) {
+        record.expiresAt = new Date(Date.now() + expiresIn * 1000);
+        record.expiresMinute = minuteOf(record.expiresAt);
+      }
       // most upserts store a new record: try the insert first, which FerretDB does in one step
       try {
         await this.#records.insertOne({ _id: id, ...record });
@@ -68,12 +79,13 @@ export async function ensureAdapterIndexes(db: mongo.Db): Promise<void> {
   for (const [model, fields] of Object.entries(adapterModels)) {
     const records = db.collection(collectionName(model));
     await records.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
+    await records.createIndex({ expiresMinute: 1 }, { name: 'expiresMinute' });
     for (const field of fields)
       await records.createIndex({ [`payload.${field}`]: 1 }, { name: `payload.${field}` });
   }
 }
 
-/** Deletes expired records of every model; returns how many went. */
+/** Deletes expired records of every model; returns how many went. On FerretDB this reads every record. */
 export async function purgeExpired(db: mongo.Db, now = new Date()): Promise<number> {
   let deleted = 0;
   for (const model of Object.keys(adapterModels)) {

@@ -1,4 +1,5 @@
 import type { Client, ClientMetadata } from 'oidc-provider';
+import { isAdminScope } from '../domain/scopes.ts';
 import type { ApplicationKey, OwnerRef, ResourceServer } from '../domain/types.ts';
 
 /** oidc-provider refuses the literal grant name `implicit`; requests are translated to this one. */
@@ -14,6 +15,8 @@ export type ClientInfo =
       owner: OwnerRef;
       organization_id: string;
       allowed_origins: string[];
+      /** The key's scopes, admin and resource (see token-scopes.ts). */
+      scopes: string[];
     }
   | { kind: 'resource_server'; id: string };
 
@@ -21,7 +24,10 @@ export const EXTRA_METADATA = 'appkeys';
 
 /**
  * A key as an OAuth client. Confidentially (client id + secret) it may use client_credentials
- * with the `admin` scope; publicly (client id only) just the implicit grant with `storefront`.
+ * with its scopes: its admin scopes are the client's `scope` metadata (oidc-provider refuses others
+ * with invalid_scope), and its resource scopes, which oidc-provider cannot know statically, are
+ * checked by the key's resource server (token-scopes.ts). Publicly (client id only) it may use just
+ * the implicit grant with `storefront`, whatever its scopes.
  * oidc-provider gives a client one authentication method, so the client adapter picks the variant
  * by the grant of the request at hand.
  */
@@ -32,7 +38,9 @@ export function keyClientMetadata(key: ApplicationKey, variant: 'confidential' |
     owner: key.owner,
     organization_id: key.organizationId,
     allowed_origins: key.allowedOrigins,
+    scopes: key.scopes,
   };
+  const adminScopes = key.scopes.filter(isAdminScope);
   const common = { client_id: key.clientId, redirect_uris: [], response_types: [], [EXTRA_METADATA]: info };
   return variant === 'confidential'
     ? {
@@ -40,7 +48,8 @@ export function keyClientMetadata(key: ApplicationKey, variant: 'confidential' |
         client_secret: key.secretHash,
         grant_types: ['client_credentials'],
         token_endpoint_auth_method: 'client_secret_basic',
-        scope: ADMIN_SCOPE,
+        // `admin` (compatibility) stands for all of the key's scopes and is expanded before the grant
+        scope: [ADMIN_SCOPE, ...adminScopes].join(' '),
       }
     : {
         ...common,

@@ -33,6 +33,8 @@ export function consoleClient(issuer: string): ClientMetadata {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     redirect_uris: [...(callbackAllowed ? [callback] : []), 'http://127.0.0.1/callback'],
+    // where the console lands after signing out
+    post_logout_redirect_uris: callbackAllowed ? [`${issuer}/console/signed-out`] : [],
     scope: 'openid admin',
   };
 }

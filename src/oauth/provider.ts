@@ -1,5 +1,6 @@
 import Provider, { type Adapter, type JWK } from 'oidc-provider';
 import type { Repositories } from '../domain/ports.ts';
+import { ADMIN_SCOPES } from '../domain/scopes.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
 import { createClientAdapter } from './client-adapter.ts';
@@ -8,10 +9,12 @@ import { features } from './configuration/features.ts';
 import { allowConsoleLoopbackRedirects, consoleClient } from './console-client.ts';
 import { createFindAccount } from './find-account.ts';
 import { renderError } from './configuration/render-error.ts';
+import { consoleAwarePolicy } from './configuration/interaction-policy.ts';
 import { ttlConfiguration } from './configuration/ttl.ts';
 import { registerImplicitGrant } from './grants/implicit.ts';
 import { createIntrospectionPolicy } from './introspection-policy.ts';
 import { extraTokenClaims } from './token-claims.ts';
+import { keyTokenScopes } from './token-scopes.ts';
 
 export type ProviderDeps = {
   issuer: string;
@@ -37,17 +40,21 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       ...features,
       introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos) },
+      resourceIndicators: { enabled: true, ...keyTokenScopes },
     },
-    scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE],
+    scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE, ...ADMIN_SCOPES],
     extraClientMetadata: { properties: [EXTRA_METADATA] },
     extraTokenClaims,
-    clientBasedCORS,
+    clientBasedCORS: clientBasedCORS(deps.issuer),
     clients: [consoleClient(deps.issuer)],
     // our only signing keys are ES256 (see config/signing-keys.ts)
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: [], response_types: [] },
     ttl: ttlConfiguration(deps.accessTokenTtl),
     renderError,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      policy: consoleAwarePolicy(deps.issuer),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
     findAccount: createFindAccount(deps.repos),
     claims: { openid: ['sub'], email: ['email'] },
   });

@@ -8,7 +8,7 @@ const LIMIT = 56 * 1024; // oidc-provider's own limit for form bodies
 /**
  * Rewrites token requests before oidc-provider reads them: `grant_type=implicit` becomes our
  * registered grant (with scope `storefront`), and a client_credentials request without a scope
- * asks for `admin`. The original grant is kept in `ctx.state.grantType` for the response.
+ * asks for `admin`, which the key's resource indicator expands to all of its scopes (token-scopes.ts). The original grant is kept in `ctx.state.grantType` for the response.
  * oidc-provider then reads the rewritten form from `ctx.request.body`.
  */
 export async function translateTokenRequest(ctx: Context, next: Next): Promise<void> {

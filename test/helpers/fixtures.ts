@@ -23,7 +23,12 @@ export function fixtures(runtime: Runtime, baseUrl: string) {
     },
     async key(
       owner: OwnerRef,
-      options: { reservedRateLimit?: number; allowedOrigins?: string[]; name?: string } = {},
+      options: {
+        reservedRateLimit?: number;
+        allowedOrigins?: string[];
+        name?: string;
+        scopes?: string[];
+      } = {},
     ) {
       const { key, secret } = await applicationKeys.create(cli, owner, {
         name: options.name ?? unique('key'),
@@ -31,14 +36,15 @@ export function fixtures(runtime: Runtime, baseUrl: string) {
       });
       return { id: key.id, clientId: key.clientId, secret: secret ?? '', owner } satisfies KeyFixture;
     },
-    async token(key: KeyFixture): Promise<string> {
+    /** A client_credentials token; `scope` as sent (none: all of the key's scopes). */
+    async token(key: KeyFixture, scope?: string): Promise<string> {
       const response = await fetch(`${baseUrl}/token`, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from(`${key.clientId}:${key.secret}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
-        body: 'grant_type=client_credentials',
+        body: `grant_type=client_credentials${scope === undefined ? '' : `&scope=${encodeURIComponent(scope)}`}`,
       });
       const body = await json(response);
       if (response.status !== 200) throw new Error(`token request failed: ${JSON.stringify(body)}`);

@@ -65,9 +65,14 @@ export const formAction = (html: string) => /<form method="post" action="([^"]+)
 
 /**
  * Starts the console's authorization-code + PKCE flow with openid-client and returns the login
- * page; `complete` exchanges the final redirect for tokens.
+ * page; `complete` exchanges the final redirect for tokens. Pass the `browser` of an earlier flow
+ * to start from its session (its cookies).
  */
-export async function startConsoleSignIn(issuer: string, redirectUri = 'http://127.0.0.1:5999/callback') {
+export async function startConsoleSignIn(
+  issuer: string,
+  redirectUri = 'http://127.0.0.1:5999/callback',
+  b: Browser = browser(),
+) {
   const config = await client.discovery(new URL(issuer), 'appkeys-console', undefined, client.None(), {
     execute: [client.allowInsecureRequests],
     algorithm: 'oauth2',
@@ -81,7 +86,6 @@ export async function startConsoleSignIn(issuer: string, redirectUri = 'http://1
     code_challenge_method: 'S256',
     state,
   });
-  const b = browser();
   const first = await b.follow(authorizationUrl.toString(), issuer);
   return {
     browser: b,
@@ -105,11 +109,18 @@ export async function startConsoleSignIn(issuer: string, redirectUri = 'http://1
   };
 }
 
-/** Signs a user in through the real pages and returns the console's tokens. */
+/** Whether a page is the consent page shown for loopback redirects. */
+export const isConsentPage = (html: string) => html.includes('name="decision"');
+
+/**
+ * Signs a user in through the real pages and returns the console's tokens. The flow redirects to
+ * a loopback address, so the person allows it on the consent page, as they would in a browser.
+ */
 export async function signIn(issuer: string, email: string, password: string, otp?: () => string) {
   const flow = await startConsoleSignIn(issuer);
   let step = await flow.submit(flow.page.html, { email, password });
   if (otp && step.html.includes('name="otp"')) step = await flow.submit(step.html, { otp: otp() });
+  if (isConsentPage(step.html)) step = await flow.submit(step.html, { decision: 'allow' });
   if (!step.url.startsWith('http://127.0.0.1:5999/callback'))
     throw new Error(`sign-in did not complete: ${step.response.status} ${step.html.slice(0, 300)}`);
   return flow.complete(step.url);

@@ -11,6 +11,8 @@ import { freshDatabaseUri } from './database.ts';
 
 export type TestServer = {
   url: string;
+  /** The Prometheus listener's `/metrics` URL (its own loopback port). */
+  metricsUrl: string;
   config: Config;
   logs: string[];
   /** A connection of the test's own to the server's database, for asserting what was stored. */
@@ -38,6 +40,7 @@ export async function startTestServer(
     MONGODB_URI: freshDatabaseUri(),
     KEYS_DIR: keysDir,
     LOG_LEVEL: 'debug',
+    METRICS_PORT: '0',
     ...env,
   });
   const { logger, lines } = capturedLogger(config.logLevel);
@@ -46,6 +49,7 @@ export async function startTestServer(
   const runtime = await openRuntime(config, logger);
   return {
     url: server.url,
+    metricsUrl: server.metricsUrl,
     config,
     logs: lines,
     db,

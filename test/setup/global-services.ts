@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildFerretdb } from '../../src/infra/ferretdb/build-binary.ts';
-import { findFerretdb } from '../../src/infra/ferretdb/find-binary.ts';
 import { startEmbeddedFerretdb } from '../../src/infra/ferretdb/launch.ts';
+import { resolveFerretdb } from '../../src/infra/ferretdb/resolve-binary.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
 
@@ -29,7 +28,7 @@ export default async function setup(project: TestProject) {
     return () => redis.stop();
   }
   const logger = createLogger('warn');
-  const binary = (await findFerretdb(process.env.FERRETDB_BIN)) ?? (await buildFerretdb(logger));
+  const binary = await resolveFerretdb(process.env.FERRETDB_BIN, logger);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'appkeys-test-db-'));
   const database = await startEmbeddedFerretdb({ binary, dataDir, logger });
   project.provide('mongoBaseUri', database.uri);

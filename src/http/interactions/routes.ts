@@ -3,7 +3,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Users } from '../../domain/users.ts';
+import { AppError } from '../../errors.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { asDatabaseUnavailable, isDatabaseUnavailable } from '../../infra/mongo/unavailable.ts';
 import { CONSOLE_CLIENT_ID } from '../../oauth/console-client.ts';
 import { field, readForm } from '../form-body.ts';
 import type { Render } from './render.ts';
@@ -25,13 +27,15 @@ const INVALID = 'The email or password is not correct.';
 
 /**
  * The sign-in pages on oidc-provider's interaction API: email and password, then a TOTP code for
- * users with a second factor; consent is implicit for the first-party console. Forms carry a CSRF
- * token bound to the interaction (which oidc-provider already binds to this browser by cookie).
+ * users with a second factor; consent is implicit for the console at the issuer and asked for
+ * loopback redirects (command-line tools). Forms carry a CSRF token bound to the interaction
+ * (which oidc-provider already binds to this browser by cookie).
  * Errors never tell whether an email has an account.
  */
 export function interactionRoutes(deps: Deps): Router {
   const { provider, users, render, throttle } = deps;
   const router = new Router();
+  const consoleCallback = `${provider.issuer}/console/callback`;
   const csrfFor = (uid: string) => createHmac('sha256', deps.csrfKey).update(uid).digest('base64url');
   const csrfValid = (uid: string, token: string) => {
     const expected = Buffer.from(csrfFor(uid));
@@ -59,7 +63,8 @@ export function interactionRoutes(deps: Deps): Router {
   async function details(ctx: Context) {
     try {
       return await provider.interactionDetails(ctx.req, ctx.res);
-    } catch {
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
       message(
         ctx,
         400,
@@ -78,7 +83,14 @@ export function interactionRoutes(deps: Deps): Router {
 
   /** Reads the form and checks its CSRF token; answers the error page itself when either fails. */
   async function form(ctx: Context, uid: string) {
-    const body = ctx.is('application/x-www-form-urlencoded') ? await readForm(ctx, 16 * 1024) : undefined;
+    let body;
+    try {
+      body = ctx.is('application/x-www-form-urlencoded') ? await readForm(ctx, 16 * 1024) : undefined;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      message(ctx, 400, 'Request refused', error.message);
+      return undefined;
+    }
     if (!body || !csrfValid(uid, field(body, 'csrf'))) {
       message(
         ctx,
@@ -91,19 +103,75 @@ export function interactionRoutes(deps: Deps): Router {
     return body;
   }
 
+  type Details = Awaited<ReturnType<typeof provider.interactionDetails>>;
+
+  /**
+   * Grants the console what it asked for, within its registered scope. An existing grant of this
+   * session is extended rather than replaced, so tokens issued under it stay valid.
+   */
+  async function consent(ctx: Context, interaction: Details, accountId: string) {
+    const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+    const grant =
+      existing?.accountId === accountId && existing.clientId === CONSOLE_CLIENT_ID
+        ? existing
+        : new provider.Grant({ accountId, clientId: CONSOLE_CLIENT_ID });
+    grant.addOIDCScope(String(interaction.params.scope ?? 'openid'));
+    return finish(ctx, { consent: { grantId: await grant.save() } });
+  }
+
+  /**
+   * The console hosted at the issuer gets implicit consent; a loopback redirect (a command-line
+   * tool, or whatever else listens on that port) is named on a page the person must answer, so
+   * a link that starts a sign-in cannot hand a signed-in person's token to a local listener.
+   */
+  const consentPage = (ctx: Context, uid: string, redirect: string) => {
+    const url = new URL(redirect);
+    page(
+      ctx,
+      200,
+      render('consent', 'Allow sign-in', { uid, csrf: csrfFor(uid), port: url.port || '80', redirect }),
+    );
+  };
+
+  /** A session signed in before its person enrolled a factor: ask for a code before any token. */
+  const needsStepUp = async (interaction: Details, accountId: string) =>
+    !interaction.session?.amr?.includes('otp') && (await users.hasSecondFactor(accountId));
+
+  /** Remembers who passed the password (or holds the session) and shows the TOTP form. */
+  async function askSecondFactor(ctx: Context, uid: string, userId: string) {
+    const stored = await provider.Interaction.find(uid);
+    if (!stored) return message(ctx, 400, 'Sign-in expired', 'Start again from the application.');
+    stored.result = { appkeys_pending_user: userId } satisfies Pending;
+    await stored.save(Math.max(60, (stored.exp ?? 0) - Math.floor(Date.now() / 1000)));
+    return otpPage(ctx, uid);
+  }
+
+  // a database outage is not an expired sign-in: say so, and when to come back
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const unavailable = asDatabaseUnavailable(error);
+      if (!unavailable) throw error;
+      deps.logger.warn({ path: ctx.path, reason: String(unavailable.cause) }, 'database unavailable');
+      ctx.set(unavailable.headers);
+      message(ctx, 503, 'Try again shortly', unavailable.message);
+    }
+  });
+
   router.get('/interaction/:uid', async (ctx) => {
     const interaction = await details(ctx);
     if (!interaction) return;
     const uid = interaction.uid;
     if (interaction.prompt.name === 'consent') {
-      // the console is first-party: grant it what it asked for, within its registered scope
       if (interaction.params.client_id !== CONSOLE_CLIENT_ID)
         return message(ctx, 403, 'Not allowed', 'Only the appkeys console signs people in here.');
       const accountId = interaction.session?.accountId;
       if (!accountId) return loginPage(ctx, uid);
-      const grant = new provider.Grant({ accountId, clientId: CONSOLE_CLIENT_ID });
-      grant.addOIDCScope(String(interaction.params.scope ?? 'openid'));
-      return finish(ctx, { consent: { grantId: await grant.save() } });
+      if (await needsStepUp(interaction, accountId)) return askSecondFactor(ctx, uid, accountId);
+      const redirect = String(interaction.params.redirect_uri ?? '');
+      if (redirect === consoleCallback) return consent(ctx, interaction, accountId);
+      return consentPage(ctx, uid, redirect);
     }
     if ((interaction.result as Pending | undefined)?.appkeys_pending_user) return otpPage(ctx, uid);
     return loginPage(ctx, uid);
@@ -133,14 +201,8 @@ export function interactionRoutes(deps: Deps): Router {
       return loginPage(ctx, uid, 401, INVALID, email);
     }
     await throttle.succeeded(ctx.ip, email);
-    if (result.outcome === 'second_factor') {
-      const stored = await provider.Interaction.find(uid);
-      if (!stored) return message(ctx, 400, 'Sign-in expired', 'Start again from the application.');
-      stored.result = { appkeys_pending_user: result.user.id } satisfies Pending;
-      await stored.save(Math.max(60, (stored.exp ?? 0) - Math.floor(Date.now() / 1000)));
-      return otpPage(ctx, uid);
-    }
-    return finish(ctx, { login: { accountId: result.user.id } });
+    if (result.outcome === 'second_factor') return askSecondFactor(ctx, uid, result.user.id);
+    return finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'] } });
   });
 
   router.post('/interaction/:uid/otp', async (ctx) => {
@@ -163,9 +225,19 @@ export function interactionRoutes(deps: Deps): Router {
     return finish(ctx, { login: { accountId: userId, amr: ['pwd', 'otp'] } });
   });
 
-  router.get('/console/callback', (ctx) =>
-    message(ctx, 200, 'Signed in', 'The appkeys console received your sign-in. You can close this page.'),
-  );
+  router.post('/interaction/:uid/consent', async (ctx) => {
+    const interaction = await details(ctx);
+    if (!interaction) return;
+    const body = await form(ctx, interaction.uid);
+    if (!body) return;
+    if (interaction.params.client_id !== CONSOLE_CLIENT_ID)
+      return message(ctx, 403, 'Not allowed', 'Only the appkeys console signs people in here.');
+    const accountId = interaction.session?.accountId;
+    if (interaction.prompt.name !== 'consent' || !accountId) return loginPage(ctx, interaction.uid);
+    if (await needsStepUp(interaction, accountId)) return askSecondFactor(ctx, interaction.uid, accountId);
+    if (field(body, 'decision') === 'allow') return consent(ctx, interaction, accountId);
+    return finish(ctx, { error: 'access_denied', error_description: 'The person refused this sign-in.' });
+  });
 
   return router;
 }

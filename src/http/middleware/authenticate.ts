@@ -4,6 +4,7 @@ import type { Actor } from '../../domain/actors.ts';
 import type { Repositories } from '../../domain/ports.ts';
 import { AppError } from '../../errors.ts';
 import { ADMIN_SCOPE, STOREFRONT_SCOPE } from '../../oauth/client-metadata.ts';
+import type { SignInClaims } from '../../oauth/token-claims.ts';
 
 const unauthorized = (detail: string) =>
   new AppError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="appkeys"' } });
@@ -26,16 +27,22 @@ export function authenticate(deps: { provider: Provider; repos: Repositories }) 
     const key = keyId ? await deps.repos.applicationKeys.findById(keyId) : undefined;
     if (!key || key.clientId !== token.clientId)
       throw unauthorized('The access token is invalid, expired or revoked.');
-    const scopes = new Set((token.scope ?? '').split(' '));
-    const actor: Actor = {
-      kind: scopes.has(STOREFRONT_SCOPE) ? 'storefront' : 'application_key',
-      keyId: key.id,
-      owner: key.owner,
-      organizationId: key.organizationId,
-    };
+    const scopes = new Set((token.scope ?? '').split(' ').filter(Boolean));
+    const common = { keyId: key.id, owner: key.owner, organizationId: key.organizationId };
+    const actor: Actor = scopes.has(STOREFRONT_SCOPE)
+      ? { kind: 'storefront', ...common }
+      : { kind: 'application_key', ...common, scopes: effectiveScopes(scopes, key.scopes) };
     ctx.state.actor = actor;
     await next();
   };
+}
+
+/**
+ * What a key's token may do now: its scopes within the key's current ones, so narrowing a key
+ * narrows its live tokens at once. `admin` (tokens minted before keys had scopes) means all of them.
+ */
+function effectiveScopes(tokenScopes: Set<string>, keyScopes: string[]): ReadonlySet<string> {
+  return new Set(keyScopes.filter((scope) => tokenScopes.has(ADMIN_SCOPE) || tokenScopes.has(scope)));
 }
 
 /** A person's access token (authorization code flow of appkeys-console): the user with current memberships. */
@@ -48,11 +55,14 @@ async function userActor(deps: { provider: Provider; repos: Repositories }, valu
   const user = await deps.repos.users.findById(token.accountId);
   if (!user) throw unauthorized('The account of this token no longer exists.');
   const memberships = await deps.repos.memberships.listByUser(user.id);
+  const signIn = (token.extra ?? {}) as SignInClaims;
   return {
     kind: 'user',
     userId: user.id,
     operator: user.operator,
     totpEnrolled: user.totpEnrolled,
+    signedInWithSecondFactor: Array.isArray(signIn.amr) && signIn.amr.includes('otp'),
+    authTime: typeof signIn.auth_time === 'number' ? signIn.auth_time : undefined,
     memberships: memberships.map((m) => ({
       owner: m.owner,
       organizationId: m.organizationId,

@@ -1,11 +1,14 @@
 import type { Context, Next } from 'koa';
 import { AppError, errorStatus, type ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { asDatabaseUnavailable } from '../../infra/mongo/unavailable.ts';
 
 type Rendered = { status: number; title: string; detail: string; code: string };
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  const unavailable = asDatabaseUnavailable(error);
+  if (unavailable) return unavailable;
   const status = (error as { status?: unknown }).status;
   const expose = (error as { expose?: unknown }).expose === true;
   // koa's own errors (ctx.throw, body parsing) carry a status and an expose flag.
@@ -28,6 +31,8 @@ export function renderErrors(logger: Logger) {
     } catch (thrown) {
       const error = toAppError(thrown);
       if (!error.expose) logger.error({ err: error.cause ?? error, path: ctx.path }, 'request failed');
+      else if (error.code === 'unavailable')
+        logger.warn({ path: ctx.path, reason: String(error.cause ?? error.message) }, 'database unavailable');
       const rendered: Rendered = {
         status: error.status,
         title: error.title,

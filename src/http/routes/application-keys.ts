@@ -7,7 +7,7 @@ import { AppError } from '../../errors.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { presentKey, withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
-import { envelope, name, origin, pageQuery, reservedRateLimit, toPage } from '../schemas.ts';
+import { envelope, name, origin, pageQuery, reservedRateLimit, scopeList, toPage } from '../schemas.ts';
 
 const type = z.literal('application_key').optional();
 const allowedOrigins = z.array(origin).max(50);
@@ -16,6 +16,7 @@ const createKey = envelope({
   name,
   reserved_rate_limit: reservedRateLimit.optional(),
   allowed_origins: allowedOrigins.optional(),
+  scopes: scopeList.optional(),
 });
 const updateKey = envelope({
   type,
@@ -23,6 +24,7 @@ const updateKey = envelope({
   name: name.optional(),
   reserved_rate_limit: reservedRateLimit.optional(),
   allowed_origins: allowedOrigins.optional(),
+  scopes: scopeList.optional(),
 });
 const listQuery = pageQuery.extend({
   unused_for_days: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).optional(),
@@ -64,6 +66,7 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
         name: data.name,
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
+        scopes: data.scopes,
       });
       ctx.status = 201;
       ctx.body = { data: presentKey(key, secret), ...withWarnings(warnings) };
@@ -96,6 +99,7 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
         name: data.name,
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
+        scopes: data.scopes,
       });
       ctx.body = { data: presentKey(key), ...withWarnings(warnings) };
     };

@@ -19,7 +19,8 @@ export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter
     const owner = (ctx: Context): OwnerRef => ({ type, id: ctx.params.ownerId ?? '' });
 
     router.get(`/${segment}/:ownerId/rate-limit`, async (ctx) => {
-      const view = await domain.applicationKeys.rateLimitView(actorOf(ctx), owner(ctx));
+      const page = toPage(queryParams(ctx, pageQuery));
+      const view = await domain.applicationKeys.rateLimitView(actorOf(ctx), owner(ctx), page);
       const reserving = view.keys.filter((key) => key.reservedRateLimit > 0).map((key) => key.id);
       const usage = await limiter.usage(owner(ctx), reserving);
       ctx.body = {
@@ -36,6 +37,8 @@ export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter
             usage: { reserved: usage.keys.get(key.id) ?? 0 },
           })),
         },
+        // `keys` is paginated (page[offset], page[limit]); the totals above cover all keys
+        meta: { results: { total: view.total, ...page } },
       };
     });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../logger.ts';
 import { findOnPath, projectCacheBin } from './find-binary.ts';
+import { patchFiles, patchSetMark } from './patch-set.ts';
 
 const run = promisify(execFile);
 
@@ -50,7 +51,8 @@ async function downloadSource(go: string, env: NodeJS.ProcessEnv, cwd: string): 
  * `go install module@version` cannot be used as is: the proxy refuses the module's version list,
  * which `go install` reads for deprecation notices, and a build outside FerretDB's own repository
  * lacks the generated build/version/version.txt. So: download the exact version, copy the source,
- * write version.txt as FerretDB's `task gen-version` would, and `go build ./cmd/ferretdb`.
+ * apply our patches (patches/*.patch, with `git apply`), write version.txt as FerretDB's
+ * `task gen-version` would and package.txt naming the patch set, and `go build ./cmd/ferretdb`.
  */
 export async function buildFerretdb(logger: Logger): Promise<string> {
   const go = await findOnPath('go');
@@ -63,7 +65,20 @@ export async function buildFerretdb(logger: Logger): Promise<string> {
     const tree = path.join(work, 'src');
     await cp(source.Dir, tree, { recursive: true });
     await run('chmod', ['-R', 'u+w', tree]); // the module cache is read-only
+    for (const patch of await patchFiles()) {
+      // the ceiling keeps git from treating an enclosing repository (TMPDIR inside one) as the target
+      await run('git', ['apply', '-p1', patch], {
+        cwd: tree,
+        env: { ...env, GIT_CEILING_DIRECTORIES: work },
+      }).catch((error: Error & { stderr?: string }) => {
+        const why = error.stderr?.trim() || error.message;
+        throw new Error(
+          `Could not apply ${path.basename(patch)} to FerretDB ${source.Version} (needs git): ${why}`,
+        );
+      });
+    }
     await writeFile(path.join(tree, 'build', 'version', 'version.txt'), `${source.Version}\n`);
+    await writeFile(path.join(tree, 'build', 'version', 'package.txt'), `${await patchSetMark()}\n`);
     await mkdir(projectCacheBin, { recursive: true });
     const target = path.join(projectCacheBin, 'ferretdb');
     const partial = `${target}.${randomBytes(4).toString('hex')}.partial`;

@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { carriesPatches } from './patch-set.ts';
 
 /** The git-ignored project cache where a FerretDB built by `buildFerretdb` is kept. */
 export const projectCacheBin = fileURLToPath(new URL('../../../.cache/bin/', import.meta.url));
@@ -14,14 +15,24 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-/** FERRETDB_BIN, then the project cache, then PATH; undefined when there is none. */
+/** The project cache's build when it carries the current patch set (a stale one is rebuilt). */
+export async function currentCachedFerretdb(): Promise<string | undefined> {
+  const cached = path.join(projectCacheBin, 'ferretdb');
+  return (await isExecutable(cached)) && (await carriesPatches(cached)) ? cached : undefined;
+}
+
+/**
+ * FERRETDB_BIN, then the project cache (only a build with the current patches), then PATH;
+ * undefined when there is none. A binary from FERRETDB_BIN or PATH is taken as it is.
+ */
 export async function findFerretdb(explicit: string | undefined): Promise<string | undefined> {
   if (explicit) {
     if (await isExecutable(explicit)) return explicit;
     throw new Error(`FERRETDB_BIN: ${explicit} is not an executable file`);
   }
+  const cached = await currentCachedFerretdb();
+  if (cached) return cached;
   const candidates = [
-    path.join(projectCacheBin, 'ferretdb'),
     ...(process.env.PATH ?? '')
       .split(path.delimiter)
       .filter(Boolean)

@@ -22,8 +22,13 @@ export function isProcessOf(pid: number, name: string): boolean {
 }
 
 export function answers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return answersAt({ port, host });
+}
+
+/** True when something accepts a connection at `target` (a TCP port or a Unix socket path). */
+export function answersAt(target: net.NetConnectOpts): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
+    const socket = net.connect(target);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -6,6 +6,7 @@ import type {
   ResourceServer,
   Store,
 } from '../../domain/types.ts';
+import { ADMIN_SCOPES_OF } from '../../domain/scopes.ts';
 import type { ActorRef, Membership, Role, User } from '../../domain/types.ts';
 
 /** Lean documents as stored (snake_case), and their domain objects. */
@@ -20,6 +21,7 @@ type KeyRow = Lean<{
   secret_hash: string;
   reserved_rate_limit: number;
   allowed_origins: string[];
+  scopes?: string[] | null;
   created_by: { type: string; id?: string | null };
   created_at: Date;
   updated_at: Date;
@@ -48,6 +50,8 @@ export const toApplicationKey = (row: KeyRow, lastUsedAt: Date | null): Applicat
   secretHash: row.secret_hash,
   reservedRateLimit: row.reserved_rate_limit,
   allowedOrigins: row.allowed_origins ?? [],
+  // keys made before scopes existed keep what they could do: every admin scope of their owner type
+  scopes: row.scopes ?? [...ADMIN_SCOPES_OF[row.owner.type as OwnerType]],
   createdBy: { type: row.created_by.type as ActorRef['type'], id: row.created_by.id ?? null },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -63,6 +67,7 @@ export const fromApplicationKey = (key: ApplicationKey) => ({
   secret_hash: key.secretHash,
   reserved_rate_limit: key.reservedRateLimit,
   allowed_origins: key.allowedOrigins,
+  scopes: key.scopes,
   created_by: key.createdBy,
   created_at: key.createdAt,
   updated_at: key.updatedAt,
@@ -73,11 +78,13 @@ export const keyFields = {
   name: 'name',
   reservedRateLimit: 'reserved_rate_limit',
   allowedOrigins: 'allowed_origins',
+  scopes: 'scopes',
   secretHash: 'secret_hash',
   rateLimit: 'rate_limit',
   requireTwoFactorForKeyManagers: 'require_2fa_for_key_managers',
   totpSecret: 'totp_secret',
   totpEnrolled: 'totp_enrolled',
+  totpPendingSecret: 'totp_pending_secret',
   totpLastStep: 'totp_last_step',
   passwordHash: 'password_hash',
 } as const;
@@ -92,12 +99,19 @@ export function toStoredFields(
 }
 
 export const toResourceServer = (
-  row: Lean<{ name: string; client_id: string; secret_hash: string; created_at: Date }>,
+  row: Lean<{
+    name: string;
+    client_id: string;
+    secret_hash: string;
+    scopes?: string[] | null;
+    created_at: Date;
+  }>,
 ): ResourceServer => ({
   id: String(row._id),
   name: row.name,
   clientId: row.client_id,
   secretHash: row.secret_hash,
+  scopes: row.scopes ?? [],
   createdAt: row.created_at,
 });
 
@@ -131,6 +145,7 @@ export const toUser = (
     operator?: boolean | null;
     totp_secret?: string | null;
     totp_enrolled?: boolean | null;
+    totp_pending_secret?: string | null;
     totp_last_step?: number | null;
     created_at: Date;
   }>,
@@ -141,6 +156,7 @@ export const toUser = (
   operator: row.operator ?? false,
   totpSecret: row.totp_secret ?? null,
   totpEnrolled: row.totp_enrolled ?? false,
+  totpPendingSecret: row.totp_pending_secret ?? null,
   totpLastStep: row.totp_last_step ?? 0,
   createdAt: row.created_at,
 });

@@ -60,6 +60,8 @@ const applicationKeySchema = new Schema(
     secret_hash: { type: String, required: true },
     reserved_rate_limit: { type: Number, required: true },
     allowed_origins: { type: [String], default: [] },
+    // absent on keys made before scopes existed: they hold every admin scope of their owner type
+    scopes: { type: [String], default: undefined },
     created_by: actor,
     ...timestamps,
   },
@@ -88,6 +90,7 @@ const userSchema = new Schema(
     operator: { type: Boolean, default: false },
     totp_secret: { type: String, default: null },
     totp_enrolled: { type: Boolean, default: false },
+    totp_pending_secret: { type: String, default: null },
     totp_last_step: { type: Number, default: 0 },
     created_at: { type: Date, required: true },
   },
@@ -97,6 +100,21 @@ const userSchema = new Schema(
 /** Lower-cased email -> user id: an insert here claims an email atomically and finds users by primary key. */
 const userEmailSchema = new Schema(
   { _id: { type: String, required: true }, user_id: { type: String, required: true } },
+  { versionKey: false },
+);
+
+/**
+ * TOTP codes already accepted, `_id` = `${user_id}:${step}`: the insert into the unique `_id`
+ * index is the one atomic step on FerretDB v1 too, so of concurrent requests with one code
+ * exactly one claims it.
+ */
+const totpUsedCodeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    user_id: { type: String, required: true, index: true },
+    step: { type: Number, required: true },
+    used_at: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 
@@ -123,6 +141,7 @@ const resourceServerSchema = new Schema(
     name: { type: String, required: true },
     client_id: { type: String, required: true, unique: true },
     secret_hash: { type: String, required: true },
+    scopes: { type: [String], default: [] },
     created_at: { type: Date, required: true },
   },
   { versionKey: false },
@@ -161,6 +180,7 @@ export function createModels(connection: Connection) {
     ResourceServer: connection.model('ResourceServer', resourceServerSchema, 'resource_servers'),
     User: connection.model('User', userSchema, 'users'),
     UserEmail: connection.model('UserEmail', userEmailSchema, 'user_emails'),
+    TotpUsedCode: connection.model('TotpUsedCode', totpUsedCodeSchema, 'totp_used_codes'),
     Membership: connection.model('Membership', membershipSchema, 'memberships'),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
   };

@@ -47,6 +47,7 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
     AuditEvent,
     User,
     UserEmail,
+    TotpUsedCode,
     Membership,
   } = models;
 
@@ -170,6 +171,7 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
           operator: user.operator,
           totp_secret: user.totpSecret,
           totp_enrolled: user.totpEnrolled,
+          totp_pending_secret: user.totpPendingSecret,
           totp_last_step: user.totpLastStep,
           created_at: user.createdAt,
         });
@@ -185,6 +187,22 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
       },
       async update(id, fields) {
         await User.updateOne({ _id: id }, { $set: toStoredFields(fields) });
+      },
+    },
+    totpCodes: {
+      async claim(userId, step, at) {
+        try {
+          await insertOrDuplicate(() =>
+            TotpUsedCode.create({ _id: `${userId}:${step}`, user_id: userId, step, used_at: at }),
+          );
+          return true;
+        } catch (error) {
+          if (error instanceof DuplicateNameError) return false;
+          throw error;
+        }
+      },
+      async forgetBefore(userId, step) {
+        await TotpUsedCode.deleteMany({ user_id: userId, step: { $lt: step } });
       },
     },
     memberships: {
@@ -238,8 +256,13 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
           name: s.name,
           client_id: s.clientId,
           secret_hash: s.secretHash,
+          scopes: s.scopes,
           created_at: s.createdAt,
         });
+      },
+      async registeredScopes() {
+        const scopes = (await ResourceServer.distinct('scopes')) as unknown[];
+        return new Set(scopes.filter((scope): scope is string => typeof scope === 'string'));
       },
       async findByClientId(clientId) {
         const parsed = parseClientId(clientId);

@@ -1,0 +1,93 @@
+import net from 'node:net';
+import { once } from 'node:events';
+import { freePort } from '../../src/infra/free-port.ts';
+
+export type OutageMode = 'forward' | 'refuse' | 'blackhole';
+
+export type OutageProxy = {
+  port: number;
+  /**
+   * `forward`: relay bytes both ways. `refuse`: stop listening and drop every connection, so
+   * connecting fails at once (ECONNREFUSED). `blackhole`: accept connections and swallow what
+   * arrives, answering nothing (a frozen host or a firewall dropping packets).
+   */
+  set(mode: OutageMode): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Where a MongoDB URI's (first) server listens: a TCP address, or a Unix socket's path. */
+export function serverOf(uri: string): net.NetConnectOpts {
+  const authority = /^mongodb:\/\/(?:[^@/]*@)?([^/?,]+)/.exec(uri)?.[1] ?? '';
+  const decoded = decodeURIComponent(authority);
+  if (decoded.startsWith('/')) return { path: decoded };
+  const colon = decoded.lastIndexOf(':');
+  return colon === -1
+    ? { host: decoded, port: 27017 }
+    : { host: decoded.slice(0, colon), port: Number(decoded.slice(colon + 1)) };
+}
+
+/** A TCP proxy on a free loopback port in front of `target`, for outage tests. */
+export async function startOutageProxy(target: net.NetConnectOpts): Promise<OutageProxy> {
+  const port = await freePort();
+  const sockets = new Set<net.Socket>();
+  let mode: OutageMode = 'forward';
+  let server: net.Server | undefined;
+
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+
+  const onConnection = (client: net.Socket) => {
+    track(client);
+    if (mode === 'blackhole') {
+      client.on('data', () => undefined); // read and drop
+      return;
+    }
+    const upstream = net.connect(target);
+    track(upstream);
+    // bytes pass only while forwarding; a black hole that starts mid-connection swallows them
+    client.on('data', (chunk) => mode === 'forward' && upstream.write(chunk));
+    upstream.on('data', (chunk) => mode === 'forward' && client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  };
+
+  const listen = async () => {
+    server = net.createServer(onConnection);
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+  };
+  const stopListening = async () => {
+    const closing = server;
+    server = undefined;
+    if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
+  };
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+
+  await listen();
+  return {
+    port,
+    async set(next) {
+      const previous = mode;
+      mode = next;
+      if (next === 'refuse') {
+        const closed = stopListening();
+        dropAll();
+        await closed;
+        return;
+      }
+      // leaving a black hole: end the swallowed connections, as a timed-out client would
+      if (previous === 'blackhole' && next === 'forward') dropAll();
+      if (!server) await listen();
+    },
+    async close() {
+      const closed = stopListening();
+      dropAll();
+      await closed;
+    },
+  };
+}
