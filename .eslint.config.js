@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', 'data/', 'keys/', 'bench/results/', 'console/dist/', 'test/artifacts/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.cache/',
+      'data/',
+      'keys/',
+      'bench/results/',
+      'console/dist/',
+      'test/artifacts/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

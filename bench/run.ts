@@ -9,6 +9,7 @@ import { createRedisBuckets } from '../src/limiter/redis-buckets.ts';
 import { limitsFrom } from '../src/limiter/limits.ts';
 import { introspectionAtScale } from './introspection-at-scale.ts';
 import { load } from './load.ts';
+import { soak } from './soak.ts';
 import { startServices, type Services } from './services.ts';
 
 const cli = { kind: 'cli' } as const;
@@ -222,6 +223,9 @@ async function tokenIssuance(services: Services) {
   return { ours, memory, ratio: ours.perSecond / memory.perSecond, goals: { ratio: '>= 0.6' } };
 }
 
+const minutes = Number(
+  /^--minutes=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--minutes=')) ?? '')?.[1] ?? 10,
+);
 const benchmarks = {
   limiterOverhead,
   decisionRate,
@@ -229,7 +233,10 @@ const benchmarks = {
   tokenIssuance,
   introspectionAtScale: (services: Services) =>
     introspectionAtScale(services, { seconds: SECONDS, large: quick ? 20_000 : 100_000 }),
+  soak: (services: Services) => soak(services, minutes),
 } as const;
+/** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default). */
+const onlyWhenNamed = new Set(['soak']);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const machine = {
   cpus: os.cpus().length,
@@ -242,7 +249,7 @@ await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 const services = await startServices();
 try {
   for (const [name, run] of Object.entries(benchmarks)) {
-    if (only.length && !only.includes(name)) continue;
+    if (only.length ? !only.includes(name) : onlyWhenNamed.has(name)) continue;
     process.stdout.write(`running ${name}...\n`);
     const result = await run(services);
     const record = { name, date: new Date().toISOString(), machine, quick, result };

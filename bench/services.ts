@@ -34,6 +34,7 @@ export async function startServices() {
   };
   const runtime: Runtime = await openRuntime(loadConfig(env), logger);
   const children: ChildProcess[] = [];
+  const pids = new Map<string, number>();
 
   /** Starts a process that prints {"port": N} when ready. */
   async function spawnJson(script: string, extraEnv: Record<string, string>, args: string[] = []) {
@@ -55,7 +56,9 @@ export async function startServices() {
       child.stdout?.once('data', () => resolve());
       child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     });
-    return `http://127.0.0.1:${port}`;
+    const url = `http://127.0.0.1:${port}`;
+    if (child.pid) pids.set(url, child.pid);
+    return url;
   }
 
   return {
@@ -70,6 +73,8 @@ export async function startServices() {
         options.withoutRateLimit ? ['--without-rate-limit'] : [],
       ),
     memoryProvider: () => spawnJson('bench/memory-provider-process.ts', {}),
+    /** The process id of a server started here, by its URL (for reading its memory use). */
+    pidOf: (url: string) => pids.get(url),
     async stop() {
       for (const child of children) child.kill('SIGTERM');
       await runtime.close();

@@ -55,6 +55,7 @@ export async function openRuntime(
       loadLimits: (owner) => loadOwnerLimits(repos, owner),
       redis,
       expectedInstances: config.expectedInstances,
+      configTtlMs: config.redisLimitsTtlMs,
       logger,
       onDecision: options.onDecision,
     });

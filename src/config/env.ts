@@ -34,6 +34,8 @@ export const envSchema = z.object({
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(3600),
   EXPECTED_INSTANCES: z.coerce.number().int().min(1).max(1000).default(2),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(5).max(10_000).default(100),
+  // at most 30 s, so that a lost publication is healed within 60 s (README "Limits heal")
+  REDIS_LIMITS_TTL_MS: z.coerce.number().int().min(100).max(30_000).default(30_000),
   TRUST_PROXY: trustProxySchema,
   /** The Prometheus listener; 0 picks a free port. */
   METRICS_PORT: port.default(9464),
@@ -65,6 +67,7 @@ export type Config = Readonly<{
   accessTokenTtl: number;
   expectedInstances: number;
   redisCommandTimeoutMs: number;
+  redisLimitsTtlMs: number;
   trustProxy: TrustProxy;
   metricsPort: number;
   metricsHost: string;
@@ -101,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
     expectedInstances: e.EXPECTED_INSTANCES,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    redisLimitsTtlMs: e.REDIS_LIMITS_TTL_MS,
     trustProxy: e.TRUST_PROXY,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,

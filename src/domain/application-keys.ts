@@ -84,6 +84,13 @@ export function createApplicationKeys(deps: DomainDeps) {
     });
   }
 
+  /** The key as stored now (under the lease); 404 when a concurrent request deleted it. */
+  async function stillThere(ref: OwnerRef, keyId: string): Promise<ApplicationKey> {
+    const current = await repos.applicationKeys.findById(keyId);
+    if (!current) throw new AppError('not_found', `No application key ${keyId} of ${ref.type} ${ref.id}.`);
+    return current;
+  }
+
   async function keyOf(
     actor: Actor,
     ref: OwnerRef,
@@ -101,10 +108,15 @@ export function createApplicationKeys(deps: DomainDeps) {
    * The no-escalation check again under the owner's lease, on the key as it is now: a concurrent
    * change could have widened it since it was first read (or deleted it).
    */
-  async function assertStillHeld(actor: Actor, owner: ResolvedOwner, keyId: string, verb: string) {
-    const current = await repos.applicationKeys.findById(keyId);
-    if (!current) throw new AppError('not_found', `No application key ${keyId}.`);
+  async function assertStillHeld(
+    actor: Actor,
+    owner: ResolvedOwner,
+    keyId: string,
+    verb: string,
+  ): Promise<ApplicationKey> {
+    const current = await stillThere(owner.owner, keyId);
     scopeRules.assertHoldsKeyScopes(actor, owner, current.scopes, verb);
+    return current;
   }
 
   return {
@@ -140,19 +152,19 @@ export function createApplicationKeys(deps: DomainDeps) {
             if (error instanceof DuplicateNameError) throw duplicateName(owner, input.name);
             throw error;
           }
+          await audit.record(
+            actor,
+            owner,
+            'application_key.created',
+            { type: 'application_key', id: key.id },
+            {
+              name: { from: null, to: key.name },
+              reserved_rate_limit: { from: null, to: key.reservedRateLimit },
+              scopes: { from: null, to: key.scopes },
+            },
+          );
         },
         true,
-      );
-      await audit.record(
-        actor,
-        owner,
-        'application_key.created',
-        { type: 'application_key', id: key.id },
-        {
-          name: { from: null, to: key.name },
-          reserved_rate_limit: { from: null, to: key.reservedRateLimit },
-          scopes: { from: null, to: key.scopes },
-        },
       );
       return { key, secret, warnings };
     },
@@ -184,38 +196,45 @@ export function createApplicationKeys(deps: DomainDeps) {
         ...(scopes !== undefined && { scopes }),
       };
       const now = clock();
-      const { warnings } = await underOwnerLease(ref, fields.reservedRateLimit, key.id, async () => {
-        await assertStillHeld(actor, owner, key.id, 'change');
-        try {
-          await repos.applicationKeys.update(key.id, fields, now);
-        } catch (error) {
-          if (error instanceof DuplicateNameError) throw duplicateName(owner, changes.name ?? key.name);
-          throw error;
-        }
-      });
-      const changed = diff(
-        {
-          name: key.name,
-          reserved_rate_limit: key.reservedRateLimit,
-          allowed_origins: key.allowedOrigins,
-          scopes: key.scopes,
-        },
-        {
-          name: fields.name,
-          reserved_rate_limit: fields.reservedRateLimit,
-          allowed_origins: fields.allowedOrigins,
-          scopes: fields.scopes,
+      const { result: updated, warnings } = await underOwnerLease(
+        ref,
+        fields.reservedRateLimit,
+        key.id,
+        async () => {
+          // the value the change replaces, read under the lease: the audit event's "from"
+          const current = await assertStillHeld(actor, owner, key.id, 'change');
+          try {
+            await repos.applicationKeys.update(key.id, fields, now);
+          } catch (error) {
+            if (error instanceof DuplicateNameError) throw duplicateName(owner, changes.name ?? current.name);
+            throw error;
+          }
+          const changed = diff(
+            {
+              name: current.name,
+              reserved_rate_limit: current.reservedRateLimit,
+              allowed_origins: current.allowedOrigins,
+              scopes: current.scopes,
+            },
+            {
+              name: fields.name,
+              reserved_rate_limit: fields.reservedRateLimit,
+              allowed_origins: fields.allowedOrigins,
+              scopes: fields.scopes,
+            },
+          );
+          if (Object.keys(changed).length)
+            await audit.record(
+              actor,
+              owner,
+              'application_key.updated',
+              { type: 'application_key', id: key.id },
+              changed,
+            );
+          return { ...current, ...fields, updatedAt: now };
         },
       );
-      if (Object.keys(changed).length)
-        await audit.record(
-          actor,
-          owner,
-          'application_key.updated',
-          { type: 'application_key', id: key.id },
-          changed,
-        );
-      return { key: { ...key, ...fields, updatedAt: now }, warnings };
+      return { key: updated, warnings };
     },
 
     async rotateSecret(actor: Actor, ref: OwnerRef, keyId: string): Promise<KeyResult> {
@@ -223,35 +242,37 @@ export function createApplicationKeys(deps: DomainDeps) {
       scopeRules.assertHoldsKeyScopes(actor, owner, key.scopes, 'rotate the secret of');
       const { secret, hash } = secrets.newSecret();
       const now = clock();
-      await underOwnerLease(ref, undefined, undefined, async () => {
-        await assertStillHeld(actor, owner, key.id, 'rotate the secret of');
+      const { result: current } = await underOwnerLease(ref, undefined, undefined, async () => {
+        const current = await assertStillHeld(actor, owner, key.id, 'rotate the secret of');
         await repos.applicationKeys.update(key.id, { secretHash: hash }, now);
+        await audit.record(actor, owner, 'application_key.secret_rotated', {
+          type: 'application_key',
+          id: key.id,
+        });
+        return current;
       });
-      await audit.record(actor, owner, 'application_key.secret_rotated', {
-        type: 'application_key',
-        id: key.id,
-      });
-      return { key: { ...key, secretHash: hash, updatedAt: now }, secret, warnings: [] };
+      return { key: { ...current, secretHash: hash, updatedAt: now }, secret, warnings: [] };
     },
 
     /** Deleting takes power away from nobody but the key, so it needs no scope beyond keys:write. */
     async remove(actor: Actor, ref: OwnerRef, keyId: string): Promise<void> {
       const { owner, key } = await keyOf(actor, ref, keyId, 'keys.manage');
       await underOwnerLease(ref, undefined, undefined, async () => {
+        const current = await stillThere(ref, key.id);
         await repos.applicationKeys.remove(key.id);
-        if (key.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
+        if (current.reservedRateLimit > 0) await deps.onLimitsChanged?.(ref);
+        await audit.record(
+          actor,
+          owner,
+          'application_key.deleted',
+          { type: 'application_key', id: key.id },
+          {
+            name: { from: current.name, to: null },
+            reserved_rate_limit: { from: current.reservedRateLimit, to: null },
+          },
+        );
       });
       await repos.tokens.revokeAllOfClient(key.clientId);
-      await audit.record(
-        actor,
-        owner,
-        'application_key.deleted',
-        { type: 'application_key', id: key.id },
-        {
-          name: { from: key.name, to: null },
-          reserved_rate_limit: { from: key.reservedRateLimit, to: null },
-        },
-      );
     },
 
     /** The owner's limit and reservations: totals over all its keys, the keys themselves one page at a time. */

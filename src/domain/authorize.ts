@@ -13,9 +13,14 @@ const describeTarget = (target?: Target) =>
  * rights asks for them in one call, so that it is never charged and then refused.
  */
 export async function authorize(actor: Actor, actions: Action | Action[], target?: Target): Promise<void> {
-  for (const action of Array.isArray(actions) ? actions : [actions]) refuseUnless(actor, action, target);
+  assertAllowed(actor, actions, target);
   const payer = payerOf(actor, target);
   if (payer) await actor.meter?.(payer);
+}
+
+/** The same checks as `authorize`, charging nobody: for a re-check of a value read under a lease. */
+export function assertAllowed(actor: Actor, actions: Action | Action[], target?: Target): void {
+  for (const action of Array.isArray(actions) ? actions : [actions]) refuseUnless(actor, action, target);
 }
 
 function refuseUnless(actor: Actor, action: Action, target: Target | undefined): void {

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Actor } from './actors.ts';
 import { createAudit, diff } from './audit.ts';
-import { authorize } from './authorize.ts';
+import { assertAllowed, authorize } from './authorize.ts';
 import { limitsLease, type DomainDeps } from './context.ts';
 import type { Action, Target } from './permissions.ts';
 import { limitConflict, poolWarnings, sumReserved } from './reservations.ts';
@@ -65,54 +65,70 @@ export function createOrganizations(deps: DomainDeps) {
         ? [update, setRateLimit]
         : [update];
 
-  /** Writes `changes`; a new rate_limit is checked against the owner's reservations under its lease. */
+  /**
+   * Writes `changes` under the owner's lease: the current values are read under it, a new
+   * rate_limit is checked against the reservations, and the audit event (before -> after) is
+   * written before the lease is released, so the trail has exactly the order of the changes.
+   */
   async function change(
     actor: Actor,
     owner: OwnerRef,
     target: Target,
-    current: OwnerInput & { requireTwoFactorForKeyManagers?: boolean },
+    reload: () => Promise<OwnerInput & { requireTwoFactorForKeyManagers?: boolean }>,
     changes: OwnerChanges,
     write: (fields: OwnerChanges, at: Date) => Promise<void>,
   ): Promise<string[]> {
+    if (
+      changes.name === undefined &&
+      changes.rateLimit === undefined &&
+      changes.requireTwoFactorForKeyManagers === undefined
+    )
+      return [];
     const now = clock();
-    let warnings: string[] = [];
-    if (changes.rateLimit !== undefined && changes.rateLimit !== current.rateLimit) {
-      // the right to set it was checked with the update's (updateActions)
-      const rateLimit = changes.rateLimit;
-      warnings = await leases.run(limitsLease(owner), async () => {
+    return leases.run(limitsLease(owner), async () => {
+      const current = await reload();
+      let warnings: string[] = [];
+      const limitChanged = changes.rateLimit !== undefined && changes.rateLimit !== current.rateLimit;
+      if (limitChanged) {
+        // checked (and charged) before with the update's rights; checked again on the value read under the lease
+        assertAllowed(
+          actor,
+          owner.type === 'organization' ? 'organization.set_rate_limit' : 'store.set_rate_limit',
+          target,
+        );
+        const rateLimit = changes.rateLimit ?? current.rateLimit;
         const reserved = sumReserved(await repos.applicationKeys.allOfOwner(owner));
         const conflict = limitConflict({ ownerType: owner.type, rateLimit, reserved });
         if (conflict) throw new AppError('conflict', conflict);
-        await write(changes, now);
-        await deps.onLimitsChanged?.(owner);
-        return poolWarnings(rateLimit, reserved);
-      });
-    } else if (changes.name !== undefined || changes.requireTwoFactorForKeyManagers !== undefined) {
-      // under the lease too: FerretDB v1 writes whole documents, so concurrent updates must not overlap
-      const { rateLimit: _unchanged, ...plain } = changes;
-      await leases.run(limitsLease(owner), () => write(plain, now));
-    }
-    const changed = diff(
-      {
-        name: current.name,
-        rate_limit: current.rateLimit,
-        require_2fa_for_key_managers: current.requireTwoFactorForKeyManagers,
-      },
-      {
-        name: changes.name,
-        rate_limit: changes.rateLimit,
-        require_2fa_for_key_managers: changes.requireTwoFactorForKeyManagers,
-      },
-    );
-    if (Object.keys(changed).length)
-      await audit.record(
-        actor,
-        target,
-        owner.type === 'organization' ? 'organization.updated' : 'store.updated',
-        owner,
-        changed,
+        warnings = poolWarnings(rateLimit, reserved);
+      }
+      const { rateLimit: _limit, ...plain } = changes;
+      // FerretDB v1 writes whole documents, so even plain changes must not overlap: hence the lease
+      if (limitChanged) await write(changes, now);
+      else if (Object.keys(plain).length) await write(plain, now);
+      const changed = diff(
+        {
+          name: current.name,
+          rate_limit: current.rateLimit,
+          require_2fa_for_key_managers: current.requireTwoFactorForKeyManagers,
+        },
+        {
+          name: changes.name,
+          rate_limit: limitChanged ? changes.rateLimit : undefined,
+          require_2fa_for_key_managers: changes.requireTwoFactorForKeyManagers,
+        },
       );
-    return warnings;
+      if (Object.keys(changed).length)
+        await audit.record(
+          actor,
+          target,
+          owner.type === 'organization' ? 'organization.updated' : 'store.updated',
+          owner,
+          changed,
+        );
+      if (limitChanged) await deps.onLimitsChanged?.(owner);
+      return warnings;
+    });
   }
 
   return {
@@ -141,7 +157,7 @@ export function createOrganizations(deps: DomainDeps) {
         actor,
         owner,
         organizationTarget(organization),
-        organization,
+        async () => (await repos.organizations.findById(id)) ?? organization,
         changes,
         (fields, at) => repos.organizations.update(id, fields, at),
       );
@@ -182,8 +198,13 @@ export function createOrganizations(deps: DomainDeps) {
       const owner: OwnerRef = { type: 'store', id };
       if (policy !== undefined && policyChanges(store))
         checkTwoFactorPolicyChange(actor, storeTarget(store), policy);
-      const warnings = await change(actor, owner, storeTarget(store), store, changes, (fields, at) =>
-        repos.stores.update(id, fields, at),
+      const warnings = await change(
+        actor,
+        owner,
+        storeTarget(store),
+        async () => (await repos.stores.findById(id)) ?? store,
+        changes,
+        (fields, at) => repos.stores.update(id, fields, at),
       );
       return { store: { ...store, ...changes, updatedAt: clock() }, warnings };
     },

@@ -91,7 +91,12 @@ export type Repositories = {
     registeredScopes(): Promise<Set<string>>;
   };
   auditEvents: {
-    insert(event: AuditEvent): Promise<void>;
+    /**
+     * Appends an event to its owner's trail with the next sequence number and returns that number.
+     * Callers that change what the event describes hold the owner's lease, so the trail has the
+     * order of the changes; the sequence stays unique and increasing for any caller.
+     */
+    insert(event: Omit<AuditEvent, 'sequence'>): Promise<number>;
     listByOwner(owner: OwnerRef, page: Page): Promise<Paged<AuditEvent>>;
   };
   /** Ends every token a client minted. */

@@ -105,6 +105,8 @@ export type AuditEvent = {
   /** Before and after of the fields that changed; never a secret. */
   changes: Record<string, { from: unknown; to: unknown }>;
   createdAt: Date;
+  /** Its place in the owner's trail: strictly increasing within an owner (1, 2, 3, ...). */
+  sequence: number;
 };
 
 export type Page = { offset: number; limit: number };

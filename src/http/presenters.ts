@@ -58,6 +58,7 @@ export function presentAuditEvent(event: AuditEvent) {
     owner: event.owner,
     changes: event.changes,
     created_at: iso(event.createdAt),
+    sequence: event.sequence,
   };
 }
 

@@ -13,7 +13,9 @@ export function createRedis(url: string, logger: Logger, commandTimeoutMs = 100)
     commandTimeout: commandTimeoutMs,
     maxRetriesPerRequest: 0,
     connectTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+    // at most 200 ms between attempts, so that the shared limits apply again soon after Redis returns
+    // (and the instances switch back together: see README "When Redis fails")
+    retryStrategy: (attempt) => Math.min(50 * attempt, 200),
   });
   redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
   return redis;

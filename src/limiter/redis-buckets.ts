@@ -12,19 +12,33 @@ type LimiterCommands = {
     keyId: string,
     cost: number,
     mode: string,
+    keyDebtUs: number,
+    sharedDebtUs: number,
   ): Promise<ScriptReply>;
   appkeysPublish(config: string, ...args: Array<string | number>): Promise<number>;
 };
 
+/** Debts (µs) to add to an owner's buckets before deciding: see DECIDE_SCRIPT. */
+export type Debts = { keyUs: number; sharedUs: number };
+
+/** How long an owner's configuration lives in Redis unless published again (see README "Limits heal"). */
+export const DEFAULT_CONFIG_TTL_MS = 30_000;
+
 /** The cluster-wide buckets: one script call (EVALSHA) per decision. */
-export function createRedisBuckets(redis: Redis) {
+export function createRedisBuckets(redis: Redis, options: { configTtlMs?: number } = {}) {
+  const configTtlMs = options.configTtlMs ?? DEFAULT_CONFIG_TTL_MS;
   redis.defineCommand('appkeysDecide', { numberOfKeys: 3, lua: DECIDE_SCRIPT });
   redis.defineCommand('appkeysPublish', { numberOfKeys: 1, lua: PUBLISH_SCRIPT });
   const commands = redis as unknown as LimiterCommands;
 
   return {
     /** The decision, or undefined when Redis holds no configuration for the owner. */
-    async decide(owner: string, keyId: string, cost: number): Promise<Decision | undefined> {
+    async decide(
+      owner: string,
+      keyId: string,
+      cost: number,
+      debts: Debts = { keyUs: 0, sharedUs: 0 },
+    ): Promise<Decision | undefined> {
       const keys = redisKeys(owner, keyId);
       const [status, pool, remaining, resetUs, retryUs, keyQuota, sharedQuota] = await commands.appkeysDecide(
         keys.config,
@@ -33,6 +47,8 @@ export function createRedisBuckets(redis: Redis) {
         keyId,
         cost,
         'consume',
+        Math.round(debts.keyUs),
+        Math.round(debts.sharedUs),
       );
       if (status === -1) return undefined;
       return {
@@ -56,13 +72,31 @@ export function createRedisBuckets(redis: Redis) {
         keyId,
         0,
         'peek',
+        0,
+        0,
       );
       return status === -1 ? undefined : { key, shared };
     },
 
-    async publish(owner: string, limits: OwnerLimits): Promise<void> {
+    /**
+     * Writes an owner's limits with the configuration TTL. `replace` for a change; `fill` after a
+     * miss (writes only if the hash is still missing). Resolves whether it wrote.
+     */
+    async publish(
+      owner: string,
+      limits: OwnerLimits,
+      mode: 'replace' | 'fill' = 'replace',
+    ): Promise<boolean> {
       const pairs = [...limits.reservations].flatMap(([keyId, rate]) => [keyId, rate]);
-      await commands.appkeysPublish(redisKeys(owner, '').config, limits.limit, limits.reserved, ...pairs);
+      const written = await commands.appkeysPublish(
+        redisKeys(owner, '').config,
+        configTtlMs,
+        mode,
+        limits.limit,
+        limits.reserved,
+        ...pairs,
+      );
+      return written === 1;
     },
   };
 }

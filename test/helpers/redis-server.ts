@@ -3,11 +3,21 @@ import { once } from 'node:events';
 import { freePort } from '../../src/infra/free-port.ts';
 import { answers, waitUntil } from '../../src/infra/ferretdb/process-tools.ts';
 
-export type RedisServer = { url: string; port: number; stop(): Promise<void>; start(): Promise<void> };
+export type RedisServer = {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers (a hung Redis, a network blip); data is kept. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
+};
 
 /**
  * A real redis-server (Debian's) on a free loopback port, without persistence. `stop()` and
- * `start()` again on the same port let tests take Redis away and bring it back.
+ * `start()` again on the same port let tests take Redis away and bring it back (empty, as after a
+ * crash without persistence); `pause()` and `resume()` make it hang and answer again, data intact.
  */
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
@@ -27,6 +37,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async stop() {
       if (!child || child.exitCode !== null) return;
       const exited = once(child, 'exit');

@@ -124,6 +124,7 @@ export const toAuditEvent = (
     target: { type: string; id: string };
     changes?: unknown;
     created_at: Date;
+    seq?: number | null;
   }>,
 ): AuditEvent => ({
   id: String(row._id),
@@ -134,6 +135,7 @@ export const toAuditEvent = (
   target: row.target,
   changes: (row.changes ?? {}) as AuditEvent['changes'],
   createdAt: row.created_at,
+  sequence: row.seq ?? 0,
 });
 
 export const toUser = (

@@ -1,3 +1,4 @@
+import { backfillAuditSequences } from './audit-events.ts';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 
 // sub-schemas, because a plain `{type: ...}` object would be read by mongoose as a type declaration
@@ -156,10 +157,12 @@ const auditEventSchema = new Schema(
     target,
     changes: { type: Schema.Types.Mixed, default: {} },
     created_at: { type: Date, required: true },
+    // the event's place in its owner's trail: 1, 2, 3... (see audit-events.ts)
+    seq: { type: Number, required: true },
   },
   { versionKey: false, minimize: false },
 );
-auditEventSchema.index({ 'owner.type': 1, 'owner.id': 1, created_at: -1 });
+auditEventSchema.index({ 'owner.type': 1, 'owner.id': 1, seq: -1 }, { unique: true });
 
 export type OrganizationDoc = InferSchemaType<typeof organizationSchema>;
 export type StoreDoc = InferSchemaType<typeof storeSchema>;
@@ -187,6 +190,7 @@ export type Models = ReturnType<typeof createModels>;
 
 /** Creates the collections' indexes (unique names per owner, unique client ids, lookups). */
 export async function ensureModelIndexes(models: Models): Promise<void> {
+  await backfillAuditSequences(models.AuditEvent);
   for (const model of Object.values(models)) {
     await model.createCollection().catch(() => undefined);
     await model.createIndexes();

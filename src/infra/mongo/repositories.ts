@@ -6,7 +6,6 @@ import { collectionName } from '../../oauth/adapter-models.ts';
 import {
   fromApplicationKey,
   toApplicationKey,
-  toAuditEvent,
   toOrganization,
   toResourceServer,
   toStore,
@@ -14,6 +13,7 @@ import {
   toUser,
   toMembership,
 } from './mappers.ts';
+import { createAuditEvents } from './audit-events.ts';
 import type { Models } from './models.ts';
 
 /** MongoDB's duplicate-key error; FerretDB v1 reports a unique violation on update as an InternalError. */
@@ -285,31 +285,7 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
         return row?.client_id === clientId ? toResourceServer(row) : undefined;
       },
     },
-    auditEvents: {
-      async insert(e) {
-        await AuditEvent.create({
-          _id: e.id,
-          owner: e.owner,
-          organization_id: e.organizationId,
-          actor: e.actor,
-          action: e.action,
-          target: e.target,
-          changes: e.changes,
-          created_at: e.createdAt,
-        });
-      },
-      async listByOwner(owner, page) {
-        const [rows, total] = await Promise.all([
-          AuditEvent.find(ownerFilter(owner))
-            .sort({ created_at: -1, _id: -1 })
-            .skip(page.offset)
-            .limit(page.limit)
-            .lean(),
-          AuditEvent.countDocuments(ownerFilter(owner)),
-        ]);
-        return { items: rows.map(toAuditEvent), total };
-      },
-    },
+    auditEvents: createAuditEvents(AuditEvent),
     tokens: {
       async revokeAllOfClient(clientId) {
         for (const model of ['ClientCredentials', 'AccessToken', 'RefreshToken', 'AuthorizationCode']) {
