@@ -198,6 +198,9 @@ describe('people in the console', { timeout: 120_000 }, () => {
       .getByRole('table', { name: 'Application keys' })
       .getByRole('row', { name: /delegated/ })
       .waitFor();
+    const keys = (await (await storeApi()).get(`${ownerPath(storeRef)}/application-keys?page[limit]=100`))
+      .body.data as Array<{ name: string; scopes: string[] }>;
+    expect(keys.find((k) => k.name === 'delegated')?.scopes).toEqual(['keys:read', 'keys:write']);
     await screenshot(page, 'delegate-1280');
     expect(await seriousViolations(page)).toEqual([]);
     await page.close();
