@@ -10,6 +10,7 @@ export default tseslint.config(
       'keys/',
       'bench/results/',
       'console/dist/',
+      'dist/',
       'test/artifacts/',
     ],
   },

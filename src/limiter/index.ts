@@ -1,19 +1,19 @@
 /**
- * Public entry point (`appkeys/limiter`): the appkeys rate limiter as Koa middleware for other
- * resource servers. Mounted with the same Redis and database as appkeys, it charges each request
- * made with an appkeys token to the same buckets as the admin API: the key's reservation, then
- * the owner's shared pool. See README "Rate limits".
+ * Public entry point (`appkeys/limiter`, built to dist/limiter/ by `npm run build`): the appkeys
+ * rate limiter as Koa middleware for other resource servers. Mounted with the same Redis as appkeys,
+ * it charges each request made with an appkeys token to the same buckets as the admin API: the
+ * key's reservation, then the owner's shared pool. Limits come from the configuration hashes appkeys
+ * publishes in Redis; with `mongodbUri` a missing hash is reloaded from the database (mongoose is
+ * imported only then), without it the request gets 503. See README "Rate limits".
  */
 import type { Context, Middleware, Next } from 'koa';
 import { pino, type Logger } from 'pino';
+import { AppError } from '../errors.ts';
 import { createRedis } from '../infra/redis.ts';
-import { connectMongo } from '../infra/mongo/connection.ts';
-import { createModels } from '../infra/mongo/models.ts';
-import { createRepositories } from '../infra/mongo/repositories.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { createIntrospectionCache, type TokenSubject } from './introspection-cache.ts';
 import { createLimiter } from './limiter.ts';
-import { loadOwnerLimits } from './load-limits.ts';
+import { redisLimitsLoader } from './redis-limits.ts';
 
 export { createLimiter, type Limiter } from './limiter.ts';
 export { rateLimitHeaders } from './headers.ts';
@@ -23,8 +23,12 @@ export type { TokenSubject } from './introspection-cache.ts';
 export type RateLimitMiddlewareOptions = {
   /** The Redis appkeys uses (REDIS_URL). */
   redisUrl: string;
-  /** The database appkeys uses (MONGODB_URI), read when Redis holds no limits for an owner. */
-  mongodbUri: string;
+  /**
+   * The database appkeys uses (MONGODB_URI), read when Redis holds no limits for an owner. Optional:
+   * without it limits come from Redis alone, and a request whose owner has none there (yet) gets
+   * 503 with Retry-After: 1 (appkeys republishes them on the owner's next request to it).
+   */
+  mongodbUri?: string;
   /** appkeys' introspection endpoint and a resource server's credentials (`appkeys resource-server create`). */
   introspection: { url: string; clientId: string; clientSecret: string; cacheMs?: number };
   expectedInstances?: number;
@@ -62,13 +66,13 @@ export async function createRateLimitMiddleware(
   options: RateLimitMiddlewareOptions,
 ): Promise<RateLimitMiddleware> {
   const logger = options.logger ?? pino({ level: 'warn' });
-  const connection = await connectMongo(options.mongodbUri);
-  const db = connection.db;
-  if (!db) throw new Error('database handle missing after connect');
-  const repos = createRepositories(createModels(connection), db);
+  // mongoose only when asked for: a resource server without a database never loads it
+  const database = options.mongodbUri
+    ? await (await import('./database-limits.ts')).connectLimitsDatabase(options.mongodbUri)
+    : undefined;
   const redis = createRedis(options.redisUrl, logger);
   const limiter = createLimiter({
-    loadLimits: (owner) => loadOwnerLimits(repos, owner),
+    loadLimits: database?.loadLimits ?? redisLimitsLoader(redis),
     redis,
     expectedInstances: options.expectedInstances,
     logger,
@@ -105,7 +109,21 @@ export async function createRateLimitMiddleware(
           'insufficient_scope',
         );
       }
-      const decision = await limiter.consume(subject.owner, subject.keyId);
+      let decision: Awaited<ReturnType<typeof limiter.consume>>;
+      try {
+        decision = await limiter.consume(subject.owner, subject.keyId);
+      } catch (error) {
+        // limits unknown (no database and none in Redis, or the database failed): refuse, never unlimited
+        logger.warn({ err: error, owner: subject.owner }, 'rate limits unavailable');
+        const known = error instanceof AppError && error.expose ? error : undefined;
+        ctx.set('Retry-After', known?.headers['Retry-After'] ?? '1');
+        return problem(
+          ctx,
+          503,
+          'Service Unavailable',
+          known?.message ?? 'The rate limit could not be checked; retry shortly.',
+        );
+      }
       const headers = rateLimitHeaders(decision);
       ctx.set(headers);
       if (!decision.allowed)
@@ -125,7 +143,7 @@ export async function createRateLimitMiddleware(
     async close() {
       limiter.close();
       redis.disconnect();
-      await connection.close();
+      await database?.close();
     },
   };
 }
