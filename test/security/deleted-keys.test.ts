@@ -15,7 +15,8 @@ let f: ReturnType<typeof fixtures>;
 let resourceServer: { clientId: string; secret: string };
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // every dead token is tried on /v2, more than the refusal throttle's 100 a minute per address
+  server = await startTestServer({}, { refusals: { points: 1_000_000, seconds: 60 } });
   f = fixtures(server.runtime, server.url);
   const { server: rs, secret } = await server.runtime.domain.resourceServers.create(
     { kind: 'cli' },
