@@ -1,16 +1,7 @@
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  vi,
-  type MockInstance,
-} from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../helpers/fixtures.ts';
-import { basic, errorLines, rawRequest, type RawResponse } from '../helpers/raw-request.ts';
+import { basic, rawRequest, type RawResponse } from '../helpers/raw-request.ts';
+import { expectNoErrorLogs } from '../helpers/no-error-logs.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -19,7 +10,6 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
  * endpoints), and the server logs no error (no stack trace) for it.
  */
 let server: TestServer;
-let consoleErrors: MockInstance;
 let token: string;
 let ids: { org: string; store: string; key: string };
 
@@ -34,14 +24,7 @@ beforeAll(async () => {
   ids = { org: org.id, store: store.id, key: key.id };
 });
 afterAll(() => server?.close());
-beforeEach(() => {
-  consoleErrors = vi.spyOn(console, 'error');
-});
-afterEach(() => {
-  expect(consoleErrors).not.toHaveBeenCalled();
-  consoleErrors.mockRestore();
-  expect(errorLines(server.logs)).toEqual([]);
-});
+expectNoErrorLogs(() => server.logs);
 
 /** Every admin route, with `{id}` where an id goes. */
 const adminRoutes: Array<[string, string]> = [

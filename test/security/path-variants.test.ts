@@ -1,16 +1,7 @@
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  vi,
-  type MockInstance,
-} from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, type KeyFixture } from '../helpers/fixtures.ts';
-import { basic, errorLines, form, rawRequest } from '../helpers/raw-request.ts';
+import { basic, form, rawRequest } from '../helpers/raw-request.ts';
+import { expectNoErrorLogs } from '../helpers/no-error-logs.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -21,7 +12,6 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
  */
 let server: TestServer;
 let f: ReturnType<typeof fixtures>;
-let consoleErrors: MockInstance;
 let address = 10;
 /** A fresh loopback source address, so each case has its own per-address throttle counters. */
 const nextAddress = () => `127.0.0.${++address}`;
@@ -31,14 +21,7 @@ beforeAll(async () => {
   f = fixtures(server.runtime, server.url);
 });
 afterAll(() => server?.close());
-beforeEach(() => {
-  consoleErrors = vi.spyOn(console, 'error');
-});
-afterEach(() => {
-  expect(consoleErrors).not.toHaveBeenCalled();
-  consoleErrors.mockRestore();
-  expect(errorLines(server.logs)).toEqual([]);
-});
+expectNoErrorLogs(() => server.logs);
 
 /** Spellings served as the canonical path (case, trailing slashes). */
 const servedSpellings = (path: string) => [
