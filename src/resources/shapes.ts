@@ -13,21 +13,30 @@ export const name = z.string().max(255).regex(/\S/, 'must not be empty').trim();
 export const rateLimit = z.number().int('must be a whole number').min(1).max(1_000_000);
 export const reservedRateLimit = z.number().int('must be a whole number').min(0).max(1_000_000);
 
-/** A browser origin: scheme, host and optional port, nothing else. Normalised like `URL.origin`. */
-export const origin = z.string().transform((value, ctx) => {
-  try {
-    const url = new URL(value);
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && value.replace(/\/$/, '') === url.origin)
-      return url.origin;
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({
-    code: 'custom',
-    message: `${JSON.stringify(value)} is not an origin like https://shop.example.com`,
+const octet = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const topLabel = '[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const port = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3}|0)';
+/**
+ * A browser origin: http(s), a lower-case host name or IPv4 address, an optional port, nothing
+ * else (a trailing slash is forgiven). The pattern is exact, so the OpenAPI document says which
+ * strings are accepted; normalised like `URL.origin` (a default port is dropped).
+ */
+const ORIGIN = new RegExp(
+  `^https?://(?:(?:${label}\\.)*${topLabel}|(?:${octet}\\.){3}${octet})(?::${port})?/?$`,
+);
+export const origin = z
+  .string()
+  .max(300)
+  .regex(ORIGIN, 'must be an origin like https://shop.example.com (lower case, no path)')
+  .transform((value, ctx) => {
+    try {
+      return new URL(value).origin;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a valid origin` });
+      return z.NEVER;
+    }
   });
-  return z.NEVER;
-});
 
 /** `{"data": {...}}` with exactly the given fields. */
 export const envelope = <T extends z.ZodRawShape>(shape: T) =>
@@ -83,7 +92,8 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string {
 
 // ---- output pieces ----
 
-export const timestamp = z.iso.datetime();
+/** An ISO 8601 instant as `Date.toISOString` writes it (documented as a date-time). */
+export const timestamp = z.string().meta({ format: 'date-time' });
 export const iso = (date: Date): string => date.toISOString();
 export const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -94,9 +104,12 @@ export const timestampsMeta = z.object({
   timestamps: z.object({ created_at: timestamp, updated_at: timestamp }),
 });
 
+/** `{"data": resource}`. */
+export const single = <T extends z.ZodType>(resource: T) => z.object({ data: resource });
+
 /** `{"data": resource}`, with `meta.warnings` when a change left the shared pool empty. */
-export const single = <T extends z.ZodType>(resource: T) =>
-  z.object({ data: resource, meta: z.object({ warnings: z.array(z.string()) }).optional() });
+export const singleWithWarnings = <T extends z.ZodType>(resource: T) =>
+  z.object({ data: resource, meta: z.object({ warnings: z.array(z.string()).min(1) }).optional() });
 
 /** `meta.results` of a paginated list: the total and the page served. */
 export const resultsMeta = z.object({

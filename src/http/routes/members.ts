@@ -31,6 +31,8 @@ export function memberRoutes(router: Router, domain: Domain): void {
       ctx.status = 204;
     });
 
+    // manage_application_keys is a store permission (DESIGN.md section 1): no organization route
+    if (type !== 'store') continue;
     router.put(`${base}/:userId/permissions`, async (ctx) => {
       const { data } = await jsonBody(ctx, setPermissionsInput);
       const { membership, warnings } = await memberships.setPermissions(
