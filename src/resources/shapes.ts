@@ -52,7 +52,7 @@ export const queryInteger = (min: number, max: number) =>
 
 /** `page[offset]` and `page[limit]` (at most 100). Other query parameters are ignored. */
 export const pageQuery = z.looseObject({
-  'page[offset]': queryInteger(0, Number.MAX_SAFE_INTEGER).default(0),
+  'page[offset]': queryInteger(0, 2_147_483_647).default(0),
   'page[limit]': queryInteger(1, 100).default(50),
 });
 
