@@ -66,6 +66,21 @@ describe('GET /v2/openapi.json', () => {
     expect(posted.headers.get('allow')).toContain('GET');
   });
 
+  it("is charged to nobody: fetching it spends none of the caller's owner's pool", async () => {
+    const owner = { type: 'organization' as const, id: (await f.organization(1)).id };
+    const token = await f.token(await f.key(owner));
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // minting was charged: let the pool refill
+    const fetched = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${server.url}/v2/openapi.json`, { headers: { authorization: `Bearer ${token}` } }),
+      ),
+    );
+    expect(fetched.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(fetched.every((response) => response.headers.get('ratelimit') === null)).toBe(true);
+    // a limit of 1 request per second: had the fetches been charged, this would answer 429
+    expect((await adminClient(server.url, token).get(ownerPath(owner))).status).toBe(200);
+  });
+
   it('validates as OpenAPI 3.1', async () => {
     const validator = new Validator();
     const result = await validator.validate(document);
