@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { keyOutput } from '../../src/resources/application-keys.ts';
+import type { keyOutput, keyWithSecretOutput } from '../../src/resources/application-keys.ts';
 import type { auditEventOutput } from '../../src/resources/audit-events.ts';
 import type { membershipOutput } from '../../src/resources/memberships.ts';
 import type { organizationOutput } from '../../src/resources/organizations.ts';
@@ -18,7 +18,9 @@ export type MembershipResource = z.output<typeof membershipOutput>;
 /** A membership as `GET /v2/me` lists it: the owner named, and the admin scopes the person holds there. */
 export type MyMembership = z.output<typeof myMembershipOutput>;
 export type Me = z.output<typeof meOutput>;
-export type KeyResource = z.output<typeof keyOutput>;
+/** A key; `client_secret` only in the answers to create and rotate-secret. */
+export type KeyResource = z.output<typeof keyOutput> &
+  Partial<Pick<z.output<typeof keyWithSecretOutput>, 'client_secret'>>;
 export type RateLimitView = z.output<typeof rateLimitViewOutput>['data'];
 export type StoreResource = z.output<typeof storeOutput>;
 export type OrganizationResource = z.output<typeof organizationOutput>;
