@@ -273,5 +273,11 @@ describe('real answers match the documented schemas', () => {
     const schema = schemaOf('/v2/organizations/{orgId}', 'get', 200);
     const validate = ajv.compile({ ...schema, components: document.components });
     expect(validate({ data: { id: 'x', type: 'organization', name: 'n', rate_limit: 1 } })).toBe(false);
+    // a listed key never carries its secret: the list's item shape has no client_secret
+    const listed = schemaOf('/v2/stores/{ownerId}/application-keys', 'get', 200);
+    expect(listed.properties.data.items.properties).not.toHaveProperty('client_secret');
+    expect(schemaOf('/v2/stores/{ownerId}/application-keys', 'post', 201).properties.data.required).toContain(
+      'client_secret',
+    );
   });
 });
