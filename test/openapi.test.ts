@@ -89,10 +89,17 @@ describe('GET /v2/openapi.json', () => {
     expect(validator.version).toBe('3.1');
   });
 
-  it('names the token endpoint of this issuer and the scope each action needs', () => {
+  it("names this issuer's endpoints (as discovery does) and the scope each action needs", async () => {
+    const discovery = (await (
+      await fetch(`${server.url}/.well-known/oauth-authorization-server`)
+    ).json()) as Json;
     const { application_key: key, person } = document.components.securitySchemes;
-    expect(key.flows.clientCredentials.tokenUrl).toBe(`${server.config.issuer}/token`);
-    expect(person.flows.authorizationCode.tokenUrl).toBe(`${server.config.issuer}/token`);
+    expect(key.flows.clientCredentials.tokenUrl).toBe(discovery.token_endpoint);
+    expect(person.flows.authorizationCode.tokenUrl).toBe(discovery.token_endpoint);
+    expect(person.flows.authorizationCode.authorizationUrl).toBe(discovery.authorization_endpoint);
+    expect(Object.keys(key.flows.clientCredentials.scopes)).toEqual(
+      expect.arrayContaining(['keys:read', 'keys:write', 'audit:read']),
+    );
     const op = (path: string, method: string) => document.paths[path][method];
     expect(op('/v2/organizations/{ownerId}/application-keys', 'post').security).toEqual([
       { application_key: ['keys:write'] },
