@@ -74,7 +74,8 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
     const update = async (ctx: Context) => {
       const { data } = await jsonBody(ctx, updateKeyInput);
       if (data.id !== undefined && data.id !== ctx.params.keyId)
-        throw new AppError('bad_request', 'data.id does not match the key in the path.');
+        // a well-formed body naming another key: 409, as JSON:API answers a mismatched id (no schema can say it)
+        throw new AppError('conflict', `data.id ${JSON.stringify(data.id)} is not the key in the path.`);
       const { key, warnings } = await keys.update(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '', {
         name: data.name,
         reservedRateLimit: data.reserved_rate_limit,
