@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import type { Domain } from '../domain/index.ts';
 import { passwordProblem } from '../domain/users.ts';
-import type { OwnerRef, Role } from '../domain/types.ts';
+import type { OwnerRef, Role, TokenFormat } from '../domain/types.ts';
 import { presentMembership } from '../http/routes/members.ts';
 import { presentKey, presentOrganization, presentStore, withWarnings } from '../http/presenters.ts';
-import { commaList, name, rateLimit, reservedRateLimit, resourceScope, scopeList } from '../http/schemas.ts';
+import {
+  commaList,
+  name,
+  rateLimit,
+  reservedRateLimit,
+  resourceScope,
+  scopeList,
+  tokenFormat,
+} from '../http/schemas.ts';
 
 const cli = { kind: 'cli' } as const;
 const integer = z
@@ -93,12 +101,14 @@ export const commands = {
       name: { type: 'string' },
       'reserved-rate-limit': { type: 'string' },
       scopes: { type: 'string' },
+      'token-format': { type: 'string' },
     },
     schema: z
       .object({
         name,
         'reserved-rate-limit': integer.pipe(reservedRateLimit).optional(),
         scopes: commaList.pipe(scopeList).optional(),
+        'token-format': tokenFormat.optional(),
       })
       .and(
         z
@@ -108,12 +118,19 @@ export const commands = {
       ),
     run: async (
       domain: Domain,
-      v: { name: string; 'reserved-rate-limit'?: number; scopes?: string[]; ref: OwnerRef },
+      v: {
+        name: string;
+        'reserved-rate-limit'?: number;
+        scopes?: string[];
+        'token-format'?: TokenFormat;
+        ref: OwnerRef;
+      },
     ) => {
       const { key, secret, warnings } = await domain.applicationKeys.create(cli, v.ref, {
         name: v.name,
         reservedRateLimit: v['reserved-rate-limit'],
         scopes: v.scopes,
+        tokenFormat: v['token-format'],
       });
       return { data: presentKey(key, secret), ...withWarnings(warnings) };
     },

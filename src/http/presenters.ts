@@ -37,6 +37,7 @@ export function presentKey(key: ApplicationKey, secret?: string) {
     reserved_rate_limit: key.reservedRateLimit,
     allowed_origins: key.allowedOrigins,
     scopes: key.scopes,
+    token_format: key.tokenFormat,
     owner: key.owner,
     meta: {
       timestamps: {

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { isRegistrableResourceScope, RESOURCE_SCOPE_PATTERN } from '../domain/scopes.ts';
+import { TOKEN_FORMATS } from '../domain/types.ts';
 
 /** Shapes shared by the admin API's request schemas. */
 export const name = z.string().trim().min(1, 'must not be empty').max(255);
 export const rateLimit = z.number().int('must be a whole number').min(1).max(1_000_000);
 export const reservedRateLimit = z.number().int('must be a whole number').min(0).max(1_000_000);
+
+/** The format of a key's access tokens: `opaque` (stored) or `jwt` (RFC 9068, signed, not stored). */
+export const tokenFormat = z.enum(TOKEN_FORMATS);
 
 /** A browser origin: scheme, host and optional port, nothing else. Normalised like `URL.origin`. */
 export const origin = z.string().transform((value, ctx) => {

@@ -8,7 +8,16 @@ import { actorOf } from '../middleware/authenticate.ts';
 import { ownerParam, ownerRoutes } from '../owner-routes.ts';
 import { presentKey, withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
-import { envelope, name, origin, pageQuery, reservedRateLimit, scopeList, toPage } from '../schemas.ts';
+import {
+  envelope,
+  name,
+  origin,
+  pageQuery,
+  reservedRateLimit,
+  scopeList,
+  toPage,
+  tokenFormat,
+} from '../schemas.ts';
 
 const type = z.literal('application_key').optional();
 const allowedOrigins = z.array(origin).max(50);
@@ -18,6 +27,7 @@ const createKey = envelope({
   reserved_rate_limit: reservedRateLimit.optional(),
   allowed_origins: allowedOrigins.optional(),
   scopes: scopeList.optional(),
+  token_format: tokenFormat.optional(),
 });
 const updateKey = envelope({
   type,
@@ -26,6 +36,7 @@ const updateKey = envelope({
   reserved_rate_limit: reservedRateLimit.optional(),
   allowed_origins: allowedOrigins.optional(),
   scopes: scopeList.optional(),
+  token_format: tokenFormat.optional(),
 });
 const listQuery = pageQuery.extend({
   unused_for_days: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).optional(),
@@ -64,6 +75,7 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
         scopes: data.scopes,
+        tokenFormat: data.token_format,
       });
       ctx.status = 201;
       ctx.body = { data: presentKey(key, secret), ...withWarnings(warnings) };
@@ -97,6 +109,7 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
         scopes: data.scopes,
+        tokenFormat: data.token_format,
       });
       ctx.body = { data: presentKey(key), ...withWarnings(warnings) };
     };
