@@ -13,6 +13,7 @@ import { requestLog } from './http/middleware/request-log.ts';
 import { strictFormBody } from './http/middleware/strict-form-body.ts';
 import { underPrefix } from './http/middleware/under-prefix.ts';
 import { translateTokenRequest } from './oauth/token-request.ts';
+import { introspectJwtAccessTokens } from './oauth/jwt-introspection.ts';
 import { rateLimit } from './http/middleware/rate-limit.ts';
 import type { Limiter } from './limiter/limiter.ts';
 import type { Redis } from 'ioredis';
@@ -60,8 +61,8 @@ export type AppDeps = {
  *    allowance; the request's meter (the domain charges the payer when it authorizes); routes;
  *    JSON 404;
  * 4. for the rest, oidc-provider's own routes, with token responses completed, form bodies read
- *    strictly, token requests translated, and failed client authentication throttled (innermost,
- *    so it sees the outcome).
+ *    strictly, token requests translated, JWT access tokens named so that introspection looks
+ *    them up, and failed client authentication throttled (innermost, so it sees the outcome).
  */
 export function assembleApp(deps: AppDeps): Provider {
   const { provider, admin, logger } = deps;
@@ -102,6 +103,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(completeTokenResponse(deps.onTokenIssued));
   provider.use(strictFormBody);
   provider.use(translateTokenRequest);
+  provider.use(introspectJwtAccessTokens);
   provider.use(throttleFailedClientAuth(deps.redis));
   return provider;
 }

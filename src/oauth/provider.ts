@@ -16,7 +16,9 @@ import { registerImplicitGrant } from './grants/implicit.ts';
 import { oauthRoutes } from './endpoints.ts';
 import { createIntrospectionPolicy } from './introspection-policy.ts';
 import { extraTokenClaims } from './token-claims.ts';
-import { keyTokenScopes } from './token-scopes.ts';
+import { createJwtAccessTokenReader } from './jwt-access-tokens.ts';
+import { withJwtAccessTokens } from './jwt-token-adapter.ts';
+import { KEY_RESOURCE, keyTokenScopes } from './token-scopes.ts';
 
 export type ProviderDeps = {
   issuer: string;
@@ -37,8 +39,14 @@ export type ProviderDeps = {
  */
 export function createProvider(deps: ProviderDeps): Provider {
   const ClientAdapter = createClientAdapter(deps.repos);
+  const readJwt = createJwtAccessTokenReader({
+    issuer: deps.issuer,
+    signingKeys: deps.signingKeys.keys,
+    audience: KEY_RESOURCE,
+  });
   const provider = new Provider(deps.issuer, {
-    adapter: (name: string) => (name === 'Client' ? new ClientAdapter() : new deps.adapter(name)),
+    adapter: (name: string) =>
+      name === 'Client' ? new ClientAdapter() : withJwtAccessTokens(name, new deps.adapter(name), readJwt),
     routes: { ...oauthRoutes },
     jwks: deps.signingKeys,
     cookies: { keys: deps.cookieKeys },
