@@ -2,7 +2,7 @@ import type { mongo } from 'mongoose';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { adapterModels, collectionName } from './adapter-models.ts';
 import { createGroupedInserts, type GroupedInsert } from '../infra/mongo/grouped-inserts.ts';
-import { notStored } from '../infra/mongo/unavailable.ts';
+import { isDatabaseUnavailable, RecordNotStoredError } from '../infra/mongo/unavailable.ts';
 
 /**
  * How one oidc-provider record is stored: `{_id, payload, expiresAt, expiresMinute}`; no `expiresAt`
@@ -54,7 +54,9 @@ export function createMongoAdapter(db: mongo.Db) {
         record.expiresMinute = minuteOf(record.expiresAt);
       }
       const outcome = await this.#insert({ _id: id, ...record }).catch((error: unknown) => {
-        throw notStored(error);
+        throw isDatabaseUnavailable(error)
+          ? error
+          : new RecordNotStoredError(`a ${this.name} record was not stored`, { cause: error });
       });
       // a record saved again (a session, a consumed code): replace it
       if (outcome === 'duplicate') await this.#records.replaceOne({ _id: id }, record, { upsert: true });

@@ -9,7 +9,18 @@ import { DATABASE_TIMEOUT_MS } from './connection.ts';
  * `{"error": "temporarily_unavailable"}` (RFC 6749) at the OAuth endpoints, a page at sign-in.
  */
 const { mongo } = mongoose;
+
+/**
+ * A record the answer depends on (a token) was refused by the database, that document alone (a
+ * write error of it in a grouped insert): answered like an outage, 503 with Retry-After, so that
+ * the client asks again instead of receiving a token that does not exist.
+ */
+export class RecordNotStoredError extends Error {
+  override name = 'RecordNotStoredError';
+}
+
 const unavailableClasses = [
+  RecordNotStoredError,
   mongo.MongoServerSelectionError, // no server answered within serverSelectionTimeoutMS
   mongo.MongoNetworkError, // refused, reset, closed; MongoNetworkTimeoutError (no reply in time); pool cleared
   mongo.MongoOperationTimeoutError,
