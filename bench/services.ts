@@ -39,7 +39,11 @@ export async function startServices() {
   /** Starts a process that prints {"port": N} when ready. */
   async function spawnJson(script: string, extraEnv: Record<string, string>, args: string[] = []) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    // BENCH_CPU_PROF_DIR=dir writes a CPU profile of each process started here into dir
+    const profile = process.env.BENCH_CPU_PROF_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+      : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], {
       cwd: root,
       env: {
         ...process.env,

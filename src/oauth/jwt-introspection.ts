@@ -24,8 +24,9 @@ export async function introspectJwtAccessTokens(ctx: Context, next: Next): Promi
     return next();
   const form = await readForm(ctx, LIMIT); // strictFormBody has read and checked it already
   if (form && typeof form.token === 'string' && looksLikeJwt(form.token)) {
-    form.token = `${INTROSPECTED_JWT_PREFIX}${form.token}`;
-    (ctx.request as { body?: unknown }).body = querystring.stringify(form);
+    // a copy: the parse readForm keeps is the form as the client sent it
+    const handed = { ...form, token: `${INTROSPECTED_JWT_PREFIX}${form.token}` };
+    (ctx.request as { body?: unknown }).body = querystring.stringify(handed);
   }
   await next();
 }
