@@ -20,10 +20,15 @@ import type { RefusalThrottleOptions } from './http/middleware/refusal-throttle.
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ensureConsoleBuilt } from './http/console/build-assets.ts';
 import { consoleRoutes } from './http/console/routes.ts';
+import { createClientCache } from './oauth/client-cache.ts';
+import { createClients, type ClientRecord } from './oauth/clients.ts';
+import { keepClientCacheFresh, UNSUBSCRIBED_LIFETIME_MS } from './oauth/client-invalidations.ts';
 
 export type RunningServer = {
   url: string;
   port: number;
+  /** Drops a client from this server's cache, as a change made through its own runtime does. */
+  forgetClient(clientId: string): void;
   /** Where Prometheus scrapes `/metrics` (METRICS_HOST:METRICS_PORT). */
   metricsUrl: string;
   close(): Promise<void>;
@@ -50,7 +55,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const signingKeys = await loadSigningKeys({ fromEnv: config.signingKeys, keysDir: config.keysDir });
   const metrics = createMetrics();
+  const clientCache = createClientCache<ClientRecord>({
+    maxEntries: config.clientCacheSize,
+    lifetimeMs: UNSUBSCRIBED_LIFETIME_MS,
+    onLookup: (result) => metrics.clientLookups.inc({ result }),
+  });
   const runtime = await openRuntime(config, logger, {
+    onClientChanged: (clientId) => clientCache.forget(clientId),
     onDecision: (owner, decision, backend, seconds) => {
       const pool = !decision.allowed ? 'refused' : decision.pool === 'key' ? 'reserved' : 'shared';
       metrics.decisions.inc({ owner_type: owner.type, owner_id: owner.id, pool });
@@ -65,11 +76,22 @@ export async function startServer(
     const db = runtime.database.connection.db;
     if (!db) throw new Error('database handle missing after connect');
     cleanups.push(schedulePurge(db, options.purgeIntervalMs ?? 60_000, logger));
+    if (runtime.redis) {
+      const subscription = keepClientCacheFresh(
+        runtime.redis,
+        clientCache,
+        { lifetimeMs: config.clientCacheTtlMs },
+        logger,
+      );
+      cleanups.push(async () => subscription.close());
+    }
+    const clients = createClients(runtime.repos, clientCache);
 
     const provider = createProvider({
       issuer: config.issuer,
       adapter: createMongoAdapter(db),
       repos: runtime.repos,
+      clients,
       secrets: runtime.secrets,
       signingKeys,
       cookieKeys: [deriveKey(runtime.serverSecret, 'cookies')],
@@ -97,7 +119,7 @@ export async function startServer(
         logger,
       }),
       console: consoleRoutes(),
-      authenticate: { provider, repos: runtime.repos },
+      authenticate: { provider, repos: runtime.repos, clients },
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       redis: runtime.redis,
       refusals: options.refusals,
@@ -134,6 +156,7 @@ export async function startServer(
       url: `http://127.0.0.1:${port}`,
       port,
       metricsUrl: metricsListener.url,
+      forgetClient: (clientId) => clientCache.forget(clientId),
       async close() {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
