@@ -18,7 +18,10 @@ export function createClientAdapter(clients: Clients) {
     async find(clientId: string): Promise<AdapterPayload | undefined> {
       const client = await clients.find(clientId);
       if (client?.kind === 'application_key')
-        return keyClientMetadata(client.key, isImplicitRequest() ? 'public' : 'confidential') as AdapterPayload;
+        return keyClientMetadata(
+          client.key,
+          isImplicitRequest() ? 'public' : 'confidential',
+        ) as AdapterPayload;
       return client ? (resourceServerMetadata(client.server) as AdapterPayload) : undefined;
     }
 

@@ -5,8 +5,7 @@ import type { ClientCache } from './client-cache.ts';
 
 /** What a client id names: an application key or a resource server. */
 export type ClientRecord =
-  | { kind: 'application_key'; key: ApplicationKey }
-  | { kind: 'resource_server'; server: ResourceServer };
+  { kind: 'application_key'; key: ApplicationKey } | { kind: 'resource_server'; server: ResourceServer };
 
 /**
  * The clients of the hot paths (the Client adapter of oidc-provider, introspection's and /v2's

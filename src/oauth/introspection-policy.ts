@@ -28,7 +28,8 @@ export function createIntrospectionPolicy(repos: Repositories, clients: Clients)
     const extra: TokenExtra = (token as { extra?: TokenExtra }).extra ?? {};
     const clientId = (token as { clientId?: string }).clientId;
     // a key's token is live only while its key exists (clients.ts)
-    if (extra.application_key_id && !(await clients.liveKey(extra.application_key_id, clientId))) return false;
+    if (extra.application_key_id && !(await clients.liveKey(extra.application_key_id, clientId)))
+      return false;
     if (info.kind === 'resource_server') return true;
     if (!extra.application_key_id) return false;
     if (info.owner.type === 'store') return extra.store_id === info.owner.id;

@@ -28,8 +28,7 @@ export function authenticate(deps: AuthenticateDeps) {
     }
     const keyId = (token.extra as { application_key_id?: string } | undefined)?.application_key_id;
     const key = keyId ? await deps.clients.liveKey(keyId, token.clientId) : undefined;
-    if (!key)
-      throw unauthorized('The access token is invalid, expired or revoked.');
+    if (!key) throw unauthorized('The access token is invalid, expired or revoked.');
     const scopes = new Set((token.scope ?? '').split(' ').filter(Boolean));
     const common = { keyId: key.id, owner: key.owner, organizationId: key.organizationId };
     const actor: Actor = scopes.has(STOREFRONT_SCOPE)
