@@ -67,7 +67,8 @@ export async function openRuntime(
     const limiter = createLimiter({
       loadLimits: (owner) => loadOwnerLimits(repos, owner),
       redis,
-      expectedInstances: config.expectedInstances,
+      // each worker process decides alone during a Redis outage
+      expectedInstances: config.expectedInstances * config.workers,
       configTtlMs: config.redisLimitsTtlMs,
       logger,
       onDecision: options.onDecision,

@@ -18,6 +18,7 @@ import { createRenderer } from './http/interactions/render.ts';
 import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
 import type { RefusalThrottleOptions } from './http/middleware/refusal-throttle.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
+import { answerMetricsToPrimary } from './cluster-metrics.ts';
 import { ensureConsoleBuilt } from './http/console/build-assets.ts';
 import { consoleRoutes } from './http/console/routes.ts';
 import { createClientCache } from './oauth/client-cache.ts';
@@ -29,7 +30,7 @@ export type RunningServer = {
   port: number;
   /** Drops a client from this server's cache, as a change made through its own runtime does. */
   forgetClient(clientId: string): void;
-  /** Where Prometheus scrapes `/metrics` (METRICS_HOST:METRICS_PORT). */
+  /** Where Prometheus scrapes `/metrics` (METRICS_HOST:METRICS_PORT); '' in a cluster worker (the primary serves it). */
   metricsUrl: string;
   close(): Promise<void>;
 };
@@ -41,6 +42,11 @@ export type ServerOptions = {
   withoutRateLimit?: boolean;
   /** Programmatic only (tests that send many refused requests on purpose): the refusal allowance. */
   refusals?: RefusalThrottleOptions;
+  /**
+   * A worker of `WORKERS` (cluster-primary.ts): the primary prepared keys, database and console,
+   * and serves `/metrics` for all workers, so this process answers its metrics over IPC instead.
+   */
+  clusterWorker?: boolean;
 };
 
 /**
@@ -102,10 +108,11 @@ export async function startServer(
     });
     const keyUsed = createLastUsedTracker(runtime.repos, logger);
     const signInThrottle = createSignInThrottle(runtime.redis);
-    await ensureConsoleBuilt().then(
-      (built) => built && logger.info('console built'),
-      (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
-    );
+    if (!options.clusterWorker)
+      await ensureConsoleBuilt().then(
+        (built) => built && logger.info('console built'),
+        (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
+      );
     const app = assembleApp({
       provider,
       trustProxy: config.trustProxy,
@@ -131,11 +138,15 @@ export async function startServer(
       ping: () => pingMongo(runtime.database.connection),
     });
 
-    const metricsListener = await startMetricsListener(metrics.registry, {
-      host: config.metricsHost,
-      port: config.metricsPort,
-    });
-    cleanups.push(() => metricsListener.close());
+    const metricsUrl = options.clusterWorker
+      ? answerMetricsToPrimary(metrics.registry)
+      : await startMetricsListener(metrics.registry, {
+          host: config.metricsHost,
+          port: config.metricsPort,
+        }).then((listener) => {
+          cleanups.push(() => listener.close());
+          return listener.url;
+        });
 
     const server = http.createServer(app.callback());
     server.listen(config.port);
@@ -146,16 +157,16 @@ export async function startServer(
       {
         port,
         issuer: config.issuer,
-        metrics: metricsListener.url,
+        metrics: metricsUrl,
         embeddedDatabase: runtime.database.embedded,
       },
-      'appkeys listening',
+      options.clusterWorker ? 'appkeys worker listening' : 'appkeys listening',
     );
 
     return {
       url: `http://127.0.0.1:${port}`,
       port,
-      metricsUrl: metricsListener.url,
+      metricsUrl,
       forgetClient: (clientId) => clientCache.forget(clientId),
       async close() {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
