@@ -7,6 +7,7 @@ import { createLogger } from '../../src/infra/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { adminClient, fixtures, ownerPath, type KeyFixture } from '../helpers/fixtures.ts';
 import { basic, form, rawRequest } from '../helpers/raw-request.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts';
 
@@ -247,5 +248,42 @@ describe('without Redis: cached clients live 1 s', () => {
     } finally {
       await runtime.close();
     }
+  });
+});
+
+describe('when Redis goes away and comes back', () => {
+  let redis: RedisServer;
+  let cluster: TwoInstances;
+  const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    cluster = await startTwoInstances({ REDIS_URL: redis.url, CLIENT_CACHE_TTL_MS: '60000' });
+    await within(() => Promise.resolve(count(cluster.second.stdout, /invalidations subscribed/)), 1, 10_000);
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await redis?.stop();
+  });
+
+  it('falls back to the 1 s lifetime while unsubscribed, and to messages once subscribed again', async () => {
+    const { f, first, second, secondUrl } = cluster;
+    const org = await f.organization(10_000);
+    const store = await f.store(org.id, 1000);
+    const owner = { type: 'store', id: store.id } as const;
+    const key = await f.key(owner);
+    expect(await mint(secondUrl, key)).toBe(200); // cached on B for 60 s
+    await redis.stop();
+    await within(() => Promise.resolve(count(second.stdout, /invalidations lost/)), 1, 5000);
+    // the publication fails (A logs it), yet B sees the change within its 1 s lifetime
+    const rotated = await first.runtime.domain.applicationKeys.rotateSecret(cli, owner, key.id);
+    await within(() => mint(secondUrl, key), 401);
+    expect(await mint(secondUrl, key, rotated.secret)).toBe(200);
+
+    await redis.start();
+    await within(() => Promise.resolve(count(second.stdout, /invalidations subscribed/)), 2, 10_000);
+    expect(await mint(secondUrl, key, rotated.secret)).toBe(200); // cached on B for 60 s again
+    const again = await first.runtime.domain.applicationKeys.rotateSecret(cli, owner, key.id);
+    await within(() => mint(secondUrl, key, rotated.secret), 401);
+    expect(await mint(secondUrl, key, again.secret)).toBe(200);
   });
 });
