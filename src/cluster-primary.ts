@@ -31,6 +31,7 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
   await loadServerSecret({ fromEnv: config.serverSecret, keysDir: config.keysDir });
   const database: Database | undefined = config.mongodbUri ? undefined : await openDatabase(config, logger);
   let stopping = false;
+  let port = config.port;
   const started = new Map<Worker, number>();
 
   const fork = () => started.set(cluster.fork(), Date.now());
@@ -55,13 +56,13 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
       (built) => built && logger.info('console built'),
       (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
     );
-    await new Promise<void>((resolve, reject) => {
+    port = await new Promise<number>((resolve, reject) => {
       let listening = 0;
-      const onListening = () => {
+      const onListening = (_worker: Worker, address: { port: number }) => {
         if (++listening === config.workers) {
           cluster.off('listening', onListening);
           cluster.off('exit', onEarlyExit);
-          resolve();
+          resolve(address.port); // PORT=0: the workers share the one port the first was given
         }
       };
       const onEarlyExit = (worker: Worker, code: number | null) =>
@@ -88,7 +89,7 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
   });
   logger.info(
     {
-      port: config.port,
+      port,
       workers: config.workers,
       issuer: config.issuer,
       metrics: metricsListener.url,
