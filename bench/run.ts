@@ -12,6 +12,7 @@ import { load } from './load.ts';
 import { cpuMsPerRequest } from './process-cpu.ts';
 import { soak } from './soak.ts';
 import { startServices, type Services } from './services.ts';
+import { workers } from './workers.ts';
 
 const cli = { kind: 'cli' } as const;
 const quick = process.argv.includes('--quick');
@@ -243,9 +244,10 @@ const benchmarks = {
   introspectionAtScale: (services: Services) =>
     introspectionAtScale(services, { seconds: SECONDS, large: quick ? 20_000 : 100_000 }),
   soak: (services: Services) => soak(services, minutes),
+  workers: (services: Services) => workers(services, SECONDS * 2),
 } as const;
 /** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default). */
-const onlyWhenNamed = new Set(['soak']);
+const onlyWhenNamed = new Set(['soak', 'workers']);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const machine = {
   cpus: os.cpus().length,

@@ -1,11 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
-import type { Repositories } from './domain/ports.ts';
 import type { Logger } from './infra/logger.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { answerDatabaseUnavailable } from './http/middleware/database-unavailable.ts';
-import { authenticate } from './http/middleware/authenticate.ts';
+import { authenticate, type AuthenticateDeps } from './http/middleware/authenticate.ts';
 import { notFound } from './http/middleware/not-found.ts';
 import { pathAliases } from './http/path-aliases.ts';
 import { renderErrors } from './http/middleware/render-errors.ts';
@@ -39,7 +38,7 @@ export type AppDeps = {
   interactions: Router;
   /** The web console's page and assets (/console). */
   console: Router;
-  authenticate: { provider: Provider; repos: Repositories };
+  authenticate: AuthenticateDeps;
   onTokenIssued: (clientId: string, grant: string) => void;
   /** Absent only in the limiter-overhead benchmark. */
   limiter: Limiter | undefined;

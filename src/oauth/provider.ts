@@ -5,6 +5,7 @@ import type { Secrets } from '../domain/secrets.ts';
 import { chargeMinting, type ChargeKey } from './charge-minting.ts';
 import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
 import { createClientAdapter } from './client-adapter.ts';
+import type { Clients } from './clients.ts';
 import { ADMIN_SCOPE, EXTRA_METADATA, STOREFRONT_SCOPE } from './client-metadata.ts';
 import { features } from './configuration/features.ts';
 import { allowConsoleLoopbackRedirects, consoleClient } from './console-client.ts';
@@ -24,6 +25,8 @@ export type ProviderDeps = {
   issuer: string;
   adapter: new (name: string) => Adapter;
   repos: Repositories;
+  /** Keys and resource servers as OAuth clients, through the client cache. */
+  clients: Clients;
   secrets: Secrets;
   signingKeys: { keys: JWK[] };
   cookieKeys: string[];
@@ -38,7 +41,7 @@ export type ProviderDeps = {
  * Clients are application keys and resource servers; every other model uses the MongoDB adapter.
  */
 export function createProvider(deps: ProviderDeps): Provider {
-  const ClientAdapter = createClientAdapter(deps.repos);
+  const ClientAdapter = createClientAdapter(deps.clients);
   const readJwt = createJwtAccessTokenReader({
     issuer: deps.issuer,
     signingKeys: deps.signingKeys.keys,
@@ -52,7 +55,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     cookies: { keys: deps.cookieKeys },
     features: {
       ...features,
-      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos) },
+      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos, deps.clients) },
       resourceIndicators: { enabled: true, ...keyTokenScopes },
     },
     scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE, ...ADMIN_SCOPES],
