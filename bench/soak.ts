@@ -107,18 +107,14 @@ export async function soak(services: Services, minutes: number, options: { heapS
   const instances = urls.map(() => [] as MinuteReading[]);
   for (let m = 1; m <= minutes; m++) {
     // RSS every 5 s through the minute, as the kernel sees it (nothing forced)
-    let running = true;
     const seen = urls.map(() => [] as number[]);
-    const watching = (async () => {
-      while (running) {
-        const rss = await Promise.all(urls.map((url) => rssMiB(services.pidOf(url))));
-        rss.forEach((value, i) => value !== undefined && seen[i]!.push(value));
-        await sleep(5000);
-      }
-    })();
+    const watch = async () => {
+      const rss = await Promise.all(urls.map((url) => rssMiB(services.pidOf(url))));
+      rss.forEach((value, i) => value !== undefined && seen[i]!.push(value));
+    };
+    const watcher = setInterval(() => void watch(), 5000);
     await minute();
-    running = false;
-    await watching;
+    clearInterval(watcher);
     for (const [i, url] of urls.entries()) {
       const atEnd = await rssMiB(services.pidOf(url));
       const snapshot =
