@@ -35,6 +35,8 @@ export async function startServices() {
   };
   const runtime: Runtime = await openRuntime(loadConfig(env), logger);
   const children: ChildProcess[] = [];
+  // a benchmark that dies without reaching stop() must not leave its servers running
+  process.once('exit', () => children.forEach((child) => child.kill('SIGTERM')));
   const pids = new Map<string, number>();
   const probed = new Map<string, ChildProcess>();
   let probes = 0;
