@@ -233,6 +233,10 @@ async function tokenIssuance(services: Services) {
   };
 }
 
+/** `--heap-snapshots=DIR`: the soak writes each instance's heap after minute 1 and at the end there. */
+const heapSnapshots = process.argv
+  .find((a) => a.startsWith('--heap-snapshots='))
+  ?.slice('--heap-snapshots='.length);
 const minutes = Number(
   /^--minutes=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--minutes=')) ?? '')?.[1] ?? 10,
 );
@@ -243,7 +247,7 @@ const benchmarks = {
   tokenIssuance,
   introspectionAtScale: (services: Services) =>
     introspectionAtScale(services, { seconds: SECONDS, large: quick ? 20_000 : 100_000 }),
-  soak: (services: Services) => soak(services, minutes),
+  soak: (services: Services) => soak(services, minutes, { heapSnapshots }),
   workers: (services: Services) => workers(services, SECONDS * 2),
 } as const;
 /** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default). */
