@@ -65,9 +65,11 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
   }
 
   // the client lookups of the token and introspection paths read through the driver: mongoose's
-  // query layer (casting, hooks) cost more than the read itself there, and these rows need no schema
-  const keyRows = db.collection<ApplicationKeyDoc>(ApplicationKey.collection.collectionName);
-  const resourceServerRows = db.collection<ResourceServerDoc>(ResourceServer.collection.collectionName);
+  // query layer (casting, hooks) cost more than the read itself there, and these rows need no schema.
+  // Mongoose's collection is the driver's, wrapped only for buffering and its debug hook (which
+  // test/faults/client-cache.test.ts uses to count reads).
+  const keyRows = ApplicationKey.collection as unknown as mongo.Collection<ApplicationKeyDoc>;
+  const resourceServerRows = ResourceServer.collection as unknown as mongo.Collection<ResourceServerDoc>;
 
   async function allOfOwner(owner: OwnerRef) {
     return withUsage(await ApplicationKey.find(ownerFilter(owner)).sort({ created_at: 1, _id: 1 }).lean());
