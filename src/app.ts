@@ -33,6 +33,8 @@ export type AppDeps = {
   /** Which proxies may tell the client's address and scheme (TRUST_PROXY). */
   trustProxy: TrustProxy;
   admin: Router;
+  /** `GET /v2/openapi.json`, served without a token. */
+  openapi: Router;
   /** The sign-in pages. */
   interactions: Router;
   /** The web console's page and assets (/console). */
@@ -55,7 +57,7 @@ export type AppDeps = {
  *    two readers could read differently (repeated Authorization or Content-Type, a compressed
  *    body) stop with 400/415; database outages answer 503;
  * 2. path aliases, health, sign-in pages, the console;
- * 3. the /v2 admin API: no-store, JSON errors; the refusal throttle around authentication
+ * 3. the /v2 admin API: no-store, JSON errors; the OpenAPI document (public); the refusal throttle around authentication
  *    (uncharged refusals count per caller); Bearer authentication; the caller's refusal
  *    allowance; the request's meter (the domain charges the payer when it authorizes); routes;
  *    JSON 404;
@@ -67,7 +69,12 @@ export function assembleApp(deps: AppDeps): Provider {
   const { provider, admin, logger } = deps;
   const health = healthRoutes({ ping: deps.ping });
   const canonicalise = createPathCanonicaliser(
-    [...Object.values(oauthRoutes), ...Object.keys(oauthAliases), ...routePatterns(admin)],
+    [
+      ...Object.values(oauthRoutes),
+      ...Object.keys(oauthAliases),
+      ...routePatterns(admin),
+      ...routePatterns(deps.openapi),
+    ],
     ['/v2'],
   );
   const refusals = refusalThrottle(deps.redis, deps.refusals);
@@ -88,6 +95,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(deps.console.routes());
   provider.use(underPrefix('/v2', noStore));
   provider.use(underPrefix('/v2', renderErrors(logger)));
+  provider.use(deps.openapi.routes());
   provider.use(underPrefix('/v2', refusals.count));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
   provider.use(underPrefix('/v2', refusals.check));

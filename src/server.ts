@@ -21,6 +21,7 @@ import type { RefusalThrottleOptions } from './http/middleware/refusal-throttle.
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ensureConsoleBuilt } from './http/console/build-assets.ts';
 import { consoleRoutes } from './http/console/routes.ts';
+import { openApiRoutes } from './http/openapi/routes.ts';
 
 export type RunningServer = {
   url: string;
@@ -89,6 +90,7 @@ export async function startServer(
       provider,
       trustProxy: config.trustProxy,
       admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter, signInThrottle }),
+      openapi: openApiRoutes(config.issuer),
       interactions: interactionRoutes({
         provider,
         users: runtime.domain.users,

@@ -16,8 +16,13 @@ export type Store = Organization & {
   requireTwoFactorForKeyManagers: boolean;
 };
 
-export type Role = 'org_admin' | 'store_owner' | 'store_admin' | 'store_member';
-export const STORE_ROLES = ['store_owner', 'store_admin', 'store_member'] as const;
+/** The roles of memberships, written once: which owner type each belongs to. */
+export const ROLES_OF = {
+  organization: ['org_admin'],
+  store: ['store_owner', 'store_admin', 'store_member'],
+} as const satisfies Record<OwnerType, readonly string[]>;
+export const ROLES = [...ROLES_OF.organization, ...ROLES_OF.store] as const;
+export type Role = (typeof ROLES)[number];
 
 export type User = {
   id: string;

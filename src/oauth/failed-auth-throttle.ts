@@ -29,7 +29,7 @@ export function throttleFailedClientAuth(
 
   return async function throttleFailedClientAuthMiddleware(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'POST' || !clientAuthenticatedPaths.has(ctx.path)) return next();
-    const clientId = basicClientId(ctx) ?? (ctx.state.formClientId as string | undefined) ?? '';
+    const clientId = basicClientId(ctx) ?? ctx.state.formClientId ?? '';
     const keys = [`${ctx.ip}|${clientId}`, ctx.ip] as const;
     const [client, address] = await Promise.all([perClient.get(keys[0]), perAddress.get(keys[1])]);
     const blocked = [

@@ -73,7 +73,7 @@ async function userActor(deps: { provider: Provider; repos: Repositories }, valu
 }
 
 export function actorOf(ctx: Context): Actor {
-  const actor = ctx.state.actor as Actor | undefined;
+  const { actor } = ctx.state;
   if (!actor) throw new Error('authenticate middleware did not run');
   return actor;
 }

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { ApplicationKey } from '../domain/types.ts';
+import {
+  envelope,
+  iso,
+  isoOrNull,
+  name,
+  origin,
+  ownerOutput,
+  pageQuery,
+  queryInteger,
+  reservedRateLimit,
+  scopeList,
+  timestamp,
+} from './shapes.ts';
+
+/**
+ * An application key: what a client may send (create, update, list query), what the API answers,
+ * and the presenter that produces it. A new field goes into the inputs, `keyOutput` and
+ * `presentKey` here, and nowhere else.
+ */
+const type = z.literal('application_key').optional();
+const allowedOrigins = z.array(origin).max(50);
+
+export const createKeyInput = envelope({
+  type,
+  name,
+  reserved_rate_limit: reservedRateLimit.optional(),
+  allowed_origins: allowedOrigins.optional(),
+  scopes: scopeList.optional(),
+});
+
+/** PUT and PATCH alike: only the fields sent change. `id`, when sent, must be the key's. */
+export const updateKeyInput = envelope({
+  type,
+  id: z.string().optional(),
+  name: name.optional(),
+  reserved_rate_limit: reservedRateLimit.optional(),
+  allowed_origins: allowedOrigins.optional(),
+  scopes: scopeList.optional(),
+});
+
+/** Keys whose last use (or creation, if never used) is at least this many days old. */
+export const listKeysQuery = pageQuery.extend({ unused_for_days: queryInteger(0, 36_500).optional() });
+
+export const keyOutput = z.object({
+  id: z.string(),
+  type: z.literal('application_key'),
+  name: z.string(),
+  client_id: z.string(),
+  /** Only in the answers to create and rotate-secret: shown once. */
+  client_secret: z.string().optional(),
+  reserved_rate_limit: z.number().int().min(0),
+  allowed_origins: z.array(z.string()),
+  scopes: z.array(z.string()),
+  owner: ownerOutput,
+  meta: z.object({
+    timestamps: z.object({
+      created_at: timestamp,
+      updated_at: timestamp,
+      last_used_at: timestamp.nullable(),
+    }),
+  }),
+});
+/** The answers to create and rotate-secret, which carry the secret. */
+export const keyWithSecretOutput = keyOutput.required({ client_secret: true });
+
+export type KeyOutput = z.output<typeof keyOutput>;
+
+/** A key as the API shows it; `client_secret` only when one was just created or rotated. */
+export function presentKey(key: ApplicationKey, secret?: string): KeyOutput {
+  return {
+    id: key.id,
+    type: 'application_key',
+    name: key.name,
+    client_id: key.clientId,
+    ...(secret !== undefined && { client_secret: secret }),
+    reserved_rate_limit: key.reservedRateLimit,
+    allowed_origins: key.allowedOrigins,
+    scopes: key.scopes,
+    owner: key.owner,
+    meta: {
+      timestamps: {
+        created_at: iso(key.createdAt),
+        updated_at: iso(key.updatedAt),
+        last_used_at: isoOrNull(key.lastUsedAt),
+      },
+    },
+  };
+}
