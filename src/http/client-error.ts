@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppError } from '../errors.ts';
-import { errorDocument } from './middleware/render-errors.ts';
+import { presentError } from '../resources/errors.ts';
 
 type ClientError = Error & { code?: string; rawPacket?: Buffer };
 
@@ -32,7 +32,7 @@ export function answerClientError(error: ClientError, socket: Socket): void {
   const refusal = appError(error.code);
   const body = JSON.stringify(
     /^\/v2(\/|$|\?)/i.test(requestPath(error.rawPacket))
-      ? errorDocument(refusal)
+      ? presentError(refusal)
       : { error: 'invalid_request', error_description: refusal.message },
   );
   socket.end(

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { access, appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,27 +36,43 @@ export async function assertSchemathesisInstalled(): Promise<void> {
 }
 
 export type SchemathesisRun = { exitCode: number; output: string };
+export type SchemathesisOptions = {
+  /** The text of a `schemathesis.toml` for this run (dictionaries, per-operation parameters). */
+  config?: string;
+  /** More environment for the run (e.g. SCHEMATHESIS_HOOKS and what the hooks read). */
+  env?: Record<string, string>;
+};
 
 /**
  * Runs `st run <location> ...args` asynchronously (the server under test lives in this process, so
  * the event loop must keep serving it), from a scratch directory so nothing lands in the worktree.
  */
-export async function runSchemathesis(location: string, args: string[]): Promise<SchemathesisRun> {
+export async function runSchemathesis(
+  location: string,
+  args: string[],
+  options: SchemathesisOptions = {},
+): Promise<SchemathesisRun> {
   await assertSchemathesisInstalled();
-  const run = await spawnSchemathesis(location, args);
+  const run = await spawnSchemathesis(location, args, options);
   // SCHEMATHESIS_LOG=FILE appends every run's report to FILE, for reading a passing run too
   if (process.env.SCHEMATHESIS_LOG) await appendFile(process.env.SCHEMATHESIS_LOG, run.output);
   return run;
 }
 
-async function spawnSchemathesis(location: string, args: string[]): Promise<SchemathesisRun> {
+async function spawnSchemathesis(
+  location: string,
+  args: string[],
+  options: SchemathesisOptions,
+): Promise<SchemathesisRun> {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'appkeys-schemathesis-'));
   try {
+    // Schemathesis reads schemathesis.toml from its working directory
+    if (options.config) await writeFile(path.join(cwd, 'schemathesis.toml'), options.config);
     return await new Promise<SchemathesisRun>((resolve, reject) => {
       const child = spawn(
         SCHEMATHESIS_BIN,
         ['run', location, '--no-color', '--generation-database', 'none', ...schemathesisSeed(), ...args],
-        { cwd, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } },
+        { cwd, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', ...options.env } },
       );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

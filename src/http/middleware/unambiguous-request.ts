@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../../errors.ts';
-import { errorDocument } from './render-errors.ts';
+import { presentError } from '../../resources/errors.ts';
 
 const adminPath = /^\/v2(\/|$)/i;
 /** Headers our code and oidc-provider read once: Node keeps the first line and drops the others. */
@@ -31,6 +31,6 @@ export async function unambiguousRequest(ctx: Context, next: Next): Promise<void
   if (!error) return next();
   ctx.status = error.status;
   ctx.body = adminPath.test(ctx.path)
-    ? errorDocument(error)
+    ? presentError(error)
     : { error: 'invalid_request', error_description: error.message };
 }
