@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OwnerRef } from '../../src/domain/types.ts';
-import { fixtures, type KeyFixture } from '../helpers/fixtures.ts';
+import { adminClient, fixtures, type KeyFixture } from '../helpers/fixtures.ts';
+import { json } from '../helpers/http.ts';
 import { expectNoErrorLogs } from '../helpers/no-error-logs.ts';
 import { maxExamples, runSchemathesis } from '../helpers/schemathesis.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -136,4 +137,27 @@ describe('Schemathesis on the admin API (GET /v2/openapi.json), all checks', () 
       // the run's token was alive to the end: its key was protected from the fuzzer
       expect(await server.runtime.repos.applicationKeys.findById(caller.id), run.output).toBeTruthy();
     });
+});
+
+describe('what Schemathesis found, pinned', () => {
+  it("documents and validates a member's role per owner type", async () => {
+    const document = await json(fetch(`${server.url}/v2/openapi.json`));
+    const roleOf = (path: string) =>
+      document.paths[path].post.requestBody.content['application/json'].schema.properties.data.properties.role
+        .enum;
+    expect(roleOf('/v2/organizations/{ownerId}/members')).toEqual(['org_admin']);
+    expect(roleOf('/v2/stores/{ownerId}/members')).toEqual(['store_owner', 'store_admin', 'store_member']);
+
+    const org = await f.organization();
+    const store = await f.store(org.id);
+    const api = adminClient(server.url, await f.token(await f.key({ type: 'organization', id: org.id })));
+    for (const [path, role] of [
+      [`/v2/organizations/${org.id}/members`, 'store_member'],
+      [`/v2/stores/${store.id}/members`, 'org_admin'],
+    ]) {
+      const refused = await api.post(path!, { data: { email: 'nobody@example.com', role } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0].detail).toContain('data.role');
+    }
+  });
 });
