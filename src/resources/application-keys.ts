@@ -41,15 +41,17 @@ export const updateKeyInput = envelope({
 });
 
 /** Keys whose last use (or creation, if never used) is at least this many days old. */
-export const listKeysQuery = pageQuery.extend({ unused_for_days: queryInteger(0, 36_500).optional() });
+export const listKeysQuery = pageQuery.extend({
+  unused_for_days: queryInteger(0, 36_500)
+    .optional()
+    .describe('Only keys unused (or, if never used, created) at least this many days ago.'),
+});
 
 export const keyOutput = z.object({
   id: z.string(),
   type: z.literal('application_key'),
   name: z.string(),
   client_id: z.string(),
-  /** Only in the answers to create and rotate-secret: shown once. */
-  client_secret: z.string().optional(),
   reserved_rate_limit: z.number().int().min(0),
   allowed_origins: z.array(z.string()),
   scopes: z.array(z.string()),
@@ -58,14 +60,19 @@ export const keyOutput = z.object({
     timestamps: z.object({
       created_at: timestamp,
       updated_at: timestamp,
-      last_used_at: timestamp.nullable(),
+      last_used_at: timestamp
+        .nullable()
+        .describe('When the key last minted a token (at most once a minute).'),
     }),
   }),
 });
-/** The answers to create and rotate-secret, which carry the secret. */
-export const keyWithSecretOutput = keyOutput.required({ client_secret: true });
+/** The answers to create and rotate-secret, which carry the secret (shown once, never stored). */
+export const keyWithSecretOutput = keyOutput.extend({
+  client_secret: z.string().describe('Shown once: only a keyed hash of it is stored.'),
+});
 
-export type KeyOutput = z.output<typeof keyOutput>;
+/** A key as the API shows it; with its secret when one was just created or rotated. */
+export type KeyOutput = z.output<typeof keyOutput> | z.output<typeof keyWithSecretOutput>;
 
 /** A key as the API shows it; `client_secret` only when one was just created or rotated. */
 export function presentKey(key: ApplicationKey, secret?: string): KeyOutput {

@@ -29,8 +29,8 @@ export const auditEventOutput = z.object({
   /** Before and after of the fields that changed; never a secret. */
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
   created_at: timestamp,
-  /** Its place in the owner's trail: strictly increasing within an owner. */
-  sequence: z.number().int().min(1),
+  /** Its place in the owner's trail: strictly increasing within an owner (0: not yet numbered). */
+  sequence: z.number().int().min(0),
 });
 
 export function presentAuditEvent(event: AuditEvent): z.output<typeof auditEventOutput> {

@@ -52,8 +52,8 @@ export const queryInteger = (min: number, max: number) =>
 
 /** `page[offset]` and `page[limit]` (at most 100). Other query parameters are ignored. */
 export const pageQuery = z.looseObject({
-  'page[offset]': queryInteger(0, Number.MAX_SAFE_INTEGER).default(0),
-  'page[limit]': queryInteger(1, 100).default(50),
+  'page[offset]': queryInteger(0, 2_147_483_647).default(0).describe('How many items to skip.'),
+  'page[limit]': queryInteger(1, 100).default(50).describe('How many items to return (at most 100).'),
 });
 
 export const toPage = (query: z.output<typeof pageQuery>) => ({

@@ -34,6 +34,9 @@ export function renderErrors(logger: Logger) {
         logger.warn({ path: ctx.path, reason: String(error.cause ?? error.message) }, 'database unavailable');
       ctx.status = error.status;
       ctx.set(error.headers);
+      // every 401 names the scheme (RFC 6750 section 3), also when the domain refuses a token
+      if (error.status === 401 && !ctx.response.get('WWW-Authenticate'))
+        ctx.set('WWW-Authenticate', 'Bearer realm="appkeys"');
       ctx.body = presentError(error);
     }
   };

@@ -143,14 +143,16 @@ function responses(operation: Operation) {
   return all;
 }
 
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+/** `getStoresByOwnerIdApplicationKeysByKeyId`: the method, then the path's words. */
 const operationId = (operation: Operation) =>
-  `${operation.method}${operation.path
+  operation.method +
+  operation.path
     .replace(/^\/v2/, '')
-    .split(/[/-]/)
+    .split(/[/.-]/)
     .filter(Boolean)
-    .map((part) => (part.startsWith(':') ? `By${part.slice(1)}` : part))
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1).replace(/\./g, ''))
-    .join('')}`;
+    .map((part) => (part.startsWith(':') ? `By${capitalised(part.slice(1))}` : capitalised(part)))
+    .join('');
 
 /** The document for a server whose issuer (and token endpoint) is `issuer`. */
 export function openApiDocument(issuer: string) {
