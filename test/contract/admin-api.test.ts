@@ -42,6 +42,8 @@ type Scenario = {
   storeIds: string[];
   keyIds: string[];
   userIds: string[];
+  /** A member's and a non-member's email, for adding members. */
+  emails: string[];
   kind: OwnerRef['type'];
 };
 
@@ -62,6 +64,8 @@ async function scenario(kind: OwnerRef['type']): Promise<Scenario> {
   const { users, memberships } = server.runtime.domain;
   const email = `fuzz-member-${++people}-${Date.now()}@example.com`;
   const user = await users.create(cli, { email, password: 'correct horse battery staple' });
+  const candidate = `fuzz-candidate-${people}-${Date.now()}@example.com`;
+  await users.create(cli, { email: candidate, password: 'correct horse battery staple' });
   await memberships.add(cli, { type: 'store', id: store.id }, { email, role: 'store_member' });
   await memberships.add(cli, { type: 'organization', id: org.id }, { email, role: 'org_admin' });
   return {
@@ -71,6 +75,7 @@ async function scenario(kind: OwnerRef['type']): Promise<Scenario> {
     storeIds: [store.id],
     keyIds: [caller.id, standIn.id, ...others.map((key) => key.id)],
     userIds: [user.id],
+    emails: [email, candidate],
     kind,
   };
 }
@@ -100,6 +105,8 @@ values = ${tomlList(s.storeIds)}
 values = ${tomlList(s.keyIds)}
 [dictionaries.users]
 values = ${tomlList(s.userIds)}
+[dictionaries.emails]
+values = ${tomlList(s.emails)}
 [dictionaries.organization_scopes]
 values = ${tomlList(scopesOf('organization'))}
 [dictionaries.store_scopes]
@@ -110,6 +117,7 @@ values = ${tomlList(scopesOf('store'))}
 "path.storeId" = { dictionary = "stores", probability = 0.8 }
 "path.keyId" = { dictionary = "keys", probability = 0.8 }
 "path.userId" = { dictionary = "users", probability = 0.8 }
+"body.data.email" = { dictionary = "emails", probability = 0.8 }
 "body.data.scopes[*]" = { dictionary = "${s.kind}_scopes", probability = 1.0 }
 
 [[operations]]
