@@ -10,6 +10,7 @@ import { freePort } from '../src/infra/free-port.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
+import type { MemorySample, ProbeRequest } from './memory-probe.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,12 +35,26 @@ export async function startServices() {
   };
   const runtime: Runtime = await openRuntime(loadConfig(env), logger);
   const children: ChildProcess[] = [];
+  // a benchmark that dies without reaching stop() must not leave its servers running
+  process.once('exit', () => children.forEach((child) => child.kill('SIGTERM')));
   const pids = new Map<string, number>();
+  const probed = new Map<string, ChildProcess>();
+  let probes = 0;
 
-  /** Starts a process that prints {"port": N} when ready. */
-  async function spawnJson(script: string, extraEnv: Record<string, string>, args: string[] = []) {
+  /** Starts a process that prints {"port": N} when ready; with `probe`, one the memory probe can read. */
+  async function spawnJson(
+    script: string,
+    extraEnv: Record<string, string>,
+    args: string[] = [],
+    probe = false,
+  ) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    // BENCH_CPU_PROF_DIR=dir writes a CPU profile of each process started here into dir
+    const profile = process.env.BENCH_CPU_PROF_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+      : [];
+    const nodeArgs = [...profile, ...(probe ? ['--expose-gc'] : [])];
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
       cwd: root,
       env: {
         ...process.env,
@@ -49,7 +64,7 @@ export async function startServices() {
         METRICS_PORT: '0',
         ...extraEnv,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
     await new Promise<void>((resolve, reject) => {
@@ -58,6 +73,7 @@ export async function startServices() {
     });
     const url = `http://127.0.0.1:${port}`;
     if (child.pid) pids.set(url, child.pid);
+    if (probe) probed.set(url, child);
     return url;
   }
 
@@ -65,16 +81,38 @@ export async function startServices() {
     env,
     runtime,
     redis,
-    /** A server process; instances that must accept each other's tokens share `issuer`. */
-    server: (options: { withoutRateLimit?: boolean; issuer?: string } = {}) =>
+    /**
+     * A server process; instances that must accept each other's tokens share `issuer`. With
+     * `memoryProbe` it runs with --expose-gc and an IPC channel for `memoryOf` (the soak only).
+     */
+    server: (options: { withoutRateLimit?: boolean; issuer?: string; memoryProbe?: boolean } = {}) =>
       spawnJson(
         'bench/server-process.ts',
         options.issuer ? { ISSUER: options.issuer } : {},
         options.withoutRateLimit ? ['--without-rate-limit'] : [],
+        options.memoryProbe,
       ),
     memoryProvider: () => spawnJson('bench/memory-provider-process.ts', {}),
     /** The process id of a server started here, by its URL (for reading its memory use). */
     pidOf: (url: string) => pids.get(url),
+    /**
+     * A probed server's memory as it is and after a forced full collection (bench/memory-probe.ts);
+     * with `snapshot`, a heap snapshot is written to that path after the collection.
+     */
+    memoryOf(url: string, snapshot?: string): Promise<MemorySample> {
+      const child = probed.get(url);
+      if (!child) return Promise.reject(new Error(`${url} was not started with memoryProbe`));
+      const id = ++probes;
+      return new Promise((resolve) => {
+        const answer = (message: { id: number; sample: MemorySample }) => {
+          if (message.id !== id) return;
+          child.off('message', answer);
+          resolve(message.sample);
+        };
+        child.on('message', answer);
+        child.send({ id, snapshot } satisfies ProbeRequest);
+      });
+    },
     async stop() {
       for (const child of children) child.kill('SIGTERM');
       await runtime.close();

@@ -1,11 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
-import type { Repositories } from './domain/ports.ts';
 import type { Logger } from './infra/logger.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { answerDatabaseUnavailable } from './http/middleware/database-unavailable.ts';
-import { authenticate } from './http/middleware/authenticate.ts';
+import { authenticate, type AuthenticateDeps } from './http/middleware/authenticate.ts';
 import { notFound } from './http/middleware/not-found.ts';
 import { pathAliases } from './http/path-aliases.ts';
 import { renderErrors } from './http/middleware/render-errors.ts';
@@ -13,6 +12,7 @@ import { requestLog } from './http/middleware/request-log.ts';
 import { strictFormBody } from './http/middleware/strict-form-body.ts';
 import { underPrefix } from './http/middleware/under-prefix.ts';
 import { translateTokenRequest } from './oauth/token-request.ts';
+import { introspectJwtAccessTokens } from './oauth/jwt-introspection.ts';
 import { rateLimit } from './http/middleware/rate-limit.ts';
 import type { Limiter } from './limiter/limiter.ts';
 import type { Redis } from 'ioredis';
@@ -39,7 +39,7 @@ export type AppDeps = {
   interactions: Router;
   /** The web console's page and assets (/console). */
   console: Router;
-  authenticate: { provider: Provider; repos: Repositories };
+  authenticate: AuthenticateDeps;
   onTokenIssued: (clientId: string, grant: string) => void;
   /** Absent only in the limiter-overhead benchmark. */
   limiter: Limiter | undefined;
@@ -62,8 +62,8 @@ export type AppDeps = {
  *    allowance; the request's meter (the domain charges the payer when it authorizes); routes;
  *    JSON 404;
  * 4. for the rest, oidc-provider's own routes, with token responses completed, form bodies read
- *    strictly, token requests translated, and failed client authentication throttled (innermost,
- *    so it sees the outcome).
+ *    strictly, token requests translated, JWT access tokens named so that introspection looks
+ *    them up, and failed client authentication throttled (innermost, so it sees the outcome).
  */
 export function assembleApp(deps: AppDeps): Provider {
   const { provider, admin, logger } = deps;
@@ -105,6 +105,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(completeTokenResponse(deps.onTokenIssued));
   provider.use(strictFormBody);
   provider.use(translateTokenRequest);
+  provider.use(introspectJwtAccessTokens);
   provider.use(throttleFailedClientAuth(deps.redis));
   return provider;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Domain } from '../domain/index.ts';
 import { passwordProblem } from '../domain/users.ts';
-import type { OwnerRef, Role } from '../domain/types.ts';
-import { presentKey } from '../resources/application-keys.ts';
+import type { OwnerRef, Role, TokenFormat } from '../domain/types.ts';
+import { presentKey, tokenFormat } from '../resources/application-keys.ts';
 import { email, presentMembership, role } from '../resources/memberships.ts';
 import { presentOrganization } from '../resources/organizations.ts';
 import { presentResourceServer, resourceServerFields } from '../resources/resource-servers.ts';
@@ -102,12 +102,14 @@ export const commands = {
       name: { type: 'string' },
       'reserved-rate-limit': { type: 'string' },
       scopes: { type: 'string' },
+      'token-format': { type: 'string' },
     },
     schema: z
       .object({
         name,
         'reserved-rate-limit': integer.pipe(reservedRateLimit).optional(),
         scopes: commaList.pipe(scopeList).optional(),
+        'token-format': tokenFormat.optional(),
       })
       .and(
         z
@@ -117,12 +119,19 @@ export const commands = {
       ),
     run: async (
       domain: Domain,
-      v: { name: string; 'reserved-rate-limit'?: number; scopes?: string[]; ref: OwnerRef },
+      v: {
+        name: string;
+        'reserved-rate-limit'?: number;
+        scopes?: string[];
+        'token-format'?: TokenFormat;
+        ref: OwnerRef;
+      },
     ) => {
       const { key, secret, warnings } = await domain.applicationKeys.create(cli, v.ref, {
         name: v.name,
         reservedRateLimit: v['reserved-rate-limit'],
         scopes: v.scopes,
+        tokenFormat: v['token-format'],
       });
       return { data: presentKey(key, secret), ...withWarnings(warnings) };
     },

@@ -16,6 +16,7 @@ const USAGE = `Usage: appkeys <command> [flags]
   appkeys org create --name N --rate-limit R
   appkeys store create --org ORG_ID --name N --rate-limit R
   appkeys key create (--org ORG_ID | --store STORE_ID) --name N [--reserved-rate-limit R] [--scopes a,b]
+      [--token-format opaque|jwt]
   appkeys member add (--org ORG_ID | --store STORE_ID) --email E --role ROLE
   appkeys resource-server create --name N [--scopes orders:read,orders:write]
 Configuration comes from the same environment variables as the server (MONGODB_URI, DATA_DIR, KEYS_DIR, ...).`;

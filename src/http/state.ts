@@ -14,8 +14,6 @@ declare module 'koa' {
     requestId?: string;
     /** oauth/token-request.ts: the grant type as the client sent it, before our rewrite. */
     grantType?: string | string[];
-    /** oauth/token-request.ts: a `client_id` sent in the form (the failed-auth throttle's key). */
-    formClientId?: string;
     /** database-unavailable.ts: oidc-provider swallowed a database outage in this request. */
     databaseUnavailable?: unknown;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApplicationKey } from '../domain/types.ts';
+import { TOKEN_FORMATS, type ApplicationKey } from '../domain/types.ts';
 import {
   envelope,
   iso,
@@ -22,12 +22,20 @@ import {
 const type = z.literal('application_key').optional();
 const allowedOrigins = z.array(origin).max(50);
 
+/** The format of a key's access tokens: `opaque` (stored) or `jwt` (RFC 9068, signed, not stored). */
+export const tokenFormat = z
+  .enum(TOKEN_FORMATS)
+  .describe(
+    'Format of the access tokens the key mints: opaque (stored) or jwt (RFC 9068, signed, not stored).',
+  );
+
 export const createKeyInput = envelope({
   type,
   name,
   reserved_rate_limit: reservedRateLimit.optional(),
   allowed_origins: allowedOrigins.optional(),
   scopes: scopeList.optional(),
+  token_format: tokenFormat.optional(),
 });
 
 /** PUT and PATCH alike: only the fields sent change. `id`, when sent, must be the key's. */
@@ -38,6 +46,7 @@ export const updateKeyInput = envelope({
   reserved_rate_limit: reservedRateLimit.optional(),
   allowed_origins: allowedOrigins.optional(),
   scopes: scopeList.optional(),
+  token_format: tokenFormat.optional(),
 });
 
 /** Keys whose last use (or creation, if never used) is at least this many days old. */
@@ -55,6 +64,7 @@ export const keyOutput = z.object({
   reserved_rate_limit: z.number().int().min(0),
   allowed_origins: z.array(z.string()),
   scopes: z.array(z.string()),
+  token_format: z.enum(TOKEN_FORMATS),
   owner: ownerOutput,
   meta: z.object({
     timestamps: z.object({
@@ -85,6 +95,7 @@ export function presentKey(key: ApplicationKey, secret?: string): KeyOutput {
     reserved_rate_limit: key.reservedRateLimit,
     allowed_origins: key.allowedOrigins,
     scopes: key.scopes,
+    token_format: key.tokenFormat,
     owner: key.owner,
     meta: {
       timestamps: {

@@ -47,6 +47,7 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
         scopes: data.scopes,
+        tokenFormat: data.token_format,
       });
       ctx.status = 201;
       ctx.body = { data: presentKey(key, secret), ...withWarnings(warnings) };
@@ -82,6 +83,7 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
         scopes: data.scopes,
+        tokenFormat: data.token_format,
       });
       ctx.body = { data: presentKey(key), ...withWarnings(warnings) };
     };
