@@ -26,6 +26,7 @@ import { oauthAliases, oauthRoutes } from './oauth/endpoints.ts';
 import type { TrustProxy } from './config/trust-proxy.ts';
 import { clientAddress } from './http/client-address.ts';
 import { noStore } from './http/middleware/no-store.ts';
+import { unambiguousRequest } from './http/middleware/unambiguous-request.ts';
 
 export type AppDeps = {
   provider: Provider;
@@ -52,8 +53,9 @@ export type AppDeps = {
 /**
  * Assembles the HTTP application on the provider (which is a Koa app). The order carries meaning:
  * 1. the client's address, the request log, then `canonicalPath`: every later step sees the one
- *    spelling of the path that the routers serve (malformed paths stop here with 400); database
- *    outages answer 503;
+ *    spelling of the path that the routers serve (malformed paths stop here with 400); requests
+ *    two readers could read differently (repeated Authorization or Content-Type, a compressed
+ *    body) stop with 400/415; database outages answer 503;
  * 2. path aliases, health, sign-in pages, the console;
  * 3. the /v2 admin API: no-store, JSON errors; the OpenAPI document (public); the refusal throttle around authentication
  *    (uncharged refusals count per caller); Bearer authentication; the caller's refusal
@@ -85,6 +87,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(clientAddress(deps.trustProxy, provider.issuer));
   provider.use(requestLog(logger));
   provider.use(canonicalPath(canonicalise));
+  provider.use(unambiguousRequest);
   provider.use(answerDatabaseUnavailable(provider, logger));
   provider.use(pathAliases);
   provider.use(health.routes());

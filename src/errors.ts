@@ -9,8 +9,14 @@ export const errorStatus = {
   insufficient_scope: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** Node's HTTP parser gave up waiting for the request (see src/http/client-error.ts). */
+  request_timeout: 408,
   conflict: 409,
+  /** A request body in a form we do not read (a Content-Encoding). */
+  unsupported_media_type: 415,
   rate_limited: 429,
+  /** Headers past Node's 16 KB limit (see src/http/client-error.ts). */
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 } as const;

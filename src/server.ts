@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { answerClientError } from './http/client-error.ts';
 import { once } from 'node:events';
 import type { Config } from './config/env.ts';
 import { deriveKey } from './config/derive-key.ts';
@@ -151,6 +152,7 @@ export async function startServer(
         });
 
     const server = http.createServer(app.callback());
+    server.on('clientError', answerClientError);
     server.listen(config.port);
     await once(server, 'listening');
     const address = server.address();

@@ -232,6 +232,20 @@ describe('reading, updating, rotating and deleting', () => {
     expect((await api.patch(`${keys}/${created.id}`, { data: { client_secret: 'x' } })).status).toBe(400);
   });
 
+  it('refuses a body whose data.id names another key with 409 (JSON:API), and changes nothing', async () => {
+    const { api, keys } = await orgSetup();
+    const created = (await api.post(keys, { data: { name: 'mine' } })).body.data;
+    for (const id of ['other', '']) {
+      const refused = await api.patch(`${keys}/${created.id}`, { data: { id, name: 'renamed' } });
+      expect(refused.status).toBe(409);
+      expect(refused.body.errors[0].detail).toContain('is not the key in the path');
+    }
+    expect(
+      (await api.put(`${keys}/${created.id}`, { data: { id: created.id, name: 'renamed' } })).status,
+    ).toBe(200);
+    expect((await api.get(`${keys}/${created.id}`)).body.data.name).toBe('renamed');
+  });
+
   it('refuses a rename onto another key name with 409 and keeps the key', async () => {
     const { api, keys } = await orgSetup();
     await api.post(keys, { data: { name: 'one' } });

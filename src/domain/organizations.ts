@@ -10,6 +10,10 @@ import type { Organization, OwnerRef, Page, Store } from './types.ts';
 export type OwnerInput = { name: string; rateLimit: number };
 export type OwnerChanges = Partial<OwnerInput> & { requireTwoFactorForKeyManagers?: boolean };
 
+/** The fields a change sets: a field not sent is `undefined`, which must not blank the current value. */
+const sent = (changes: OwnerChanges): OwnerChanges =>
+  Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+
 const organizationTarget = (organization: Organization): Target => ({
   owner: { type: 'organization', id: organization.id },
   organizationId: organization.id,
@@ -161,7 +165,7 @@ export function createOrganizations(deps: DomainDeps) {
         changes,
         (fields, at) => repos.organizations.update(id, fields, at),
       );
-      return { organization: { ...organization, ...changes, updatedAt: clock() }, warnings };
+      return { organization: { ...organization, ...sent(changes), updatedAt: clock() }, warnings };
     },
 
     async createStore(actor: Actor, organizationId: string, input: OwnerInput): Promise<Store> {
@@ -206,7 +210,7 @@ export function createOrganizations(deps: DomainDeps) {
         changes,
         (fields, at) => repos.stores.update(id, fields, at),
       );
-      return { store: { ...store, ...changes, updatedAt: clock() }, warnings };
+      return { store: { ...store, ...sent(changes), updatedAt: clock() }, warnings };
     },
   };
 }

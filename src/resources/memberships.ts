@@ -1,12 +1,16 @@
 import { z } from 'zod';
-import { ROLES, type Member } from '../domain/types.ts';
+import { ROLES, ROLES_OF, type Member, type OwnerType } from '../domain/types.ts';
 import { envelope, ownerOutput } from './shapes.ts';
 
 /** A membership of a person in an organization or store: inputs, answer and presenter. */
 export const role = z.enum(ROLES);
 export const email = z.email().max(320);
 
-export const addMemberInput = envelope({ email, role });
+/** Per owner type: an organization's members are org_admin, a store's have a store role. */
+export const addMemberInput = {
+  organization: envelope({ email, role: z.enum(ROLES_OF.organization) }),
+  store: envelope({ email, role: z.enum(ROLES_OF.store) }),
+} as const satisfies Record<OwnerType, z.ZodType>;
 export const setPermissionsInput = envelope({ manage_application_keys: z.boolean() });
 
 export const membershipOutput = z.object({

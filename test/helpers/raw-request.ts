@@ -11,8 +11,10 @@ export type RawResponse = {
 
 export type RawRequest = {
   method?: string;
-  headers?: Record<string, string>;
-  body?: string;
+  /** A header given as an array is sent once per value (a repeated header line). */
+  headers?: Record<string, string | string[]>;
+  /** Bytes as given (a Buffer may hold what is not UTF-8). */
+  body?: string | Buffer;
   /** The local address to send from (any of 127.0.0.0/8), so per-address throttles can be told apart. */
   from?: string;
 };

@@ -34,7 +34,7 @@ function ownerOperations(prefix: string, type: 'organization' | 'store'): Operat
       path: members,
       summary: `Add an existing user as a member of the ${type}`,
       access: { action: 'members.manage' },
-      body: addMemberInput,
+      body: addMemberInput[type],
       success: { status: 201, description: 'The membership', schema: single(membershipOutput) },
       errors: [400, 409],
       charged: true,

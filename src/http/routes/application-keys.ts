@@ -74,8 +74,9 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
 
     const update = async (ctx: Context) => {
       const { data } = await jsonBody(ctx, updateKeyInput);
+      // well-formed but naming another resource: 409, as JSON:API answers a PATCH whose id does
+      // not match its endpoint (a 400 would tell a client its schema-valid body is malformed)
       if (data.id !== undefined && data.id !== ctx.params.keyId)
-        // a well-formed body naming another key: 409, as JSON:API answers a mismatched id (no schema can say it)
         throw new AppError('conflict', `data.id ${JSON.stringify(data.id)} is not the key in the path.`);
       const { key, warnings } = await keys.update(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '', {
         name: data.name,

@@ -14,7 +14,7 @@ export function memberRoutes(router: Router, domain: Domain): void {
     const base = `${prefix}/members`;
 
     router.post(base, async (ctx) => {
-      const { data } = await jsonBody(ctx, addMemberInput);
+      const { data } = await jsonBody(ctx, addMemberInput[type]);
       const membership = await memberships.add(actorOf(ctx), owner(ctx), data);
       ctx.status = 201;
       ctx.body = { data: presentMembership(membership) };
