@@ -7,46 +7,16 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createMemoryBuckets } from '../src/limiter/memory-buckets.ts';
 import { createRedisBuckets } from '../src/limiter/redis-buckets.ts';
 import { limitsFrom } from '../src/limiter/limits.ts';
+import { clientCredentialsForm, fixture, formHeaders, memoryClient, tokenFor } from './fixtures.ts';
 import { introspectionAtScale } from './introspection-at-scale.ts';
 import { load } from './load.ts';
+import { peers } from './peers.ts';
+import { profile } from './profile.ts';
 import { soak } from './soak.ts';
 import { startServices, type Services } from './services.ts';
 
-const cli = { kind: 'cli' } as const;
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 2 : 5;
-
-async function tokenFor(url: string, clientId: string, secret: string): Promise<string> {
-  const response = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function fixture(services: Services, storeLimit: number, reservations: number[]) {
-  const { organizations, applicationKeys } = services.runtime.domain;
-  const org = await organizations.createOrganization(cli, {
-    name: `bench-${Date.now()}`,
-    rateLimit: 1_000_000,
-  });
-  const store = await organizations.createStore(cli, org.id, { name: 'store', rateLimit: storeLimit });
-  const keys = [];
-  for (const [i, reservedRateLimit] of reservations.entries()) {
-    const { key, secret } = await applicationKeys.create(
-      cli,
-      { type: 'store', id: store.id },
-      { name: `k${i}`, reservedRateLimit },
-    );
-    keys.push({ key, secret: secret ?? '' });
-  }
-  return { store, keys };
-}
 
 /** The same authenticated /v2 route with and without the limiter, alternating to cancel drift. */
 async function limiterOverhead(services: Services) {
@@ -197,35 +167,29 @@ async function tokenIssuance(services: Services) {
   const url = await services.server();
   const ceiling = await services.memoryProvider();
   const { keys } = await fixture(services, 1_000_000, [0]);
-  const form = (id: string, secret: string) =>
-    new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: id,
-      client_secret: secret,
-    }).toString();
-  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   const ours = await load({
     url: `${url}/token`,
     method: 'POST',
-    headers,
-    body: form(keys[0]!.key.clientId, keys[0]!.secret),
+    headers: formHeaders,
+    body: clientCredentialsForm(keys[0]!.key.clientId, keys[0]!.secret),
     concurrency: 16,
     seconds: SECONDS,
   });
   const memory = await load({
     url: `${ceiling}/token`,
     method: 'POST',
-    headers,
-    body: form('bench', 'bench-secret-bench-secret-bench-secret'),
+    headers: formHeaders,
+    body: clientCredentialsForm(memoryClient.id, memoryClient.secret),
     concurrency: 16,
     seconds: SECONDS,
   });
   return { ours, memory, ratio: ours.perSecond / memory.perSecond, goals: { ratio: '>= 0.6' } };
 }
 
-const minutes = Number(
-  /^--minutes=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--minutes=')) ?? '')?.[1] ?? 10,
-);
+/** The value of `--name=value`, if given. */
+const flag = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) || undefined;
+const minutes = Number(flag('minutes') ?? 10);
 const benchmarks = {
   limiterOverhead,
   decisionRate,
@@ -235,8 +199,21 @@ const benchmarks = {
     introspectionAtScale(services, { seconds: SECONDS, large: quick ? 20_000 : 100_000 }),
   soak: (services: Services) => soak(services, minutes),
 } as const;
-/** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default). */
-const onlyWhenNamed = new Set(['soak']);
+/** Benchmarks that start and stop their own systems, one at a time (the shared services stay down). */
+const standalone = {
+  peers: () => peers({ quick, only: flag('systems')?.split(',') }),
+  profile: () => {
+    const readme = flag('readme');
+    if (readme !== undefined && readme !== 'before' && readme !== 'after')
+      throw new Error('--readme takes before or after');
+    const database = flag('database') ?? 'mongodb';
+    if (database !== 'mongodb' && database !== 'ferretdb')
+      throw new Error('--database takes mongodb or ferretdb');
+    return profile({ quick, database, readme });
+  },
+} as const;
+/** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default), `peers`, `profile`. */
+const onlyWhenNamed = new Set(['soak', 'peers', 'profile']);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const machine = {
   cpus: os.cpus().length,
@@ -246,20 +223,31 @@ const machine = {
 };
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-const services = await startServices();
+let services: Services | undefined;
 try {
-  for (const [name, run] of Object.entries(benchmarks)) {
+  const all: Record<string, () => Promise<unknown>> = {
+    ...Object.fromEntries(
+      Object.entries(benchmarks).map(([name, run]) => [
+        name,
+        async () => run((services ??= await startServices())),
+      ]),
+    ),
+    ...standalone,
+  };
+  for (const [name, run] of Object.entries(all)) {
     if (only.length ? !only.includes(name) : onlyWhenNamed.has(name)) continue;
     process.stdout.write(`running ${name}...\n`);
-    const result = await run(services);
+    const result = await run();
     const record = { name, date: new Date().toISOString(), machine, quick, result };
     await writeFile(
       new URL(`./results/${name}.json`, import.meta.url),
       `${JSON.stringify(record, null, 2)}\n`,
     );
-    const { runs: _runs, ...summary } = result as Record<string, unknown>;
-    process.stdout.write(`${name}: ${JSON.stringify(summary)}\n`);
+    const { runs: _runs, markdown, ...summary } = result as Record<string, unknown>;
+    process.stdout.write(
+      typeof markdown === 'string' ? `\n${markdown}\n\n` : `${name}: ${JSON.stringify(summary)}\n`,
+    );
   }
 } finally {
-  await services.stop();
+  await services?.stop();
 }
