@@ -1,8 +1,11 @@
 // Summarises a V8 CPU profile (`node --cpu-prof`) as shares of the main thread's busy self time:
-// by category (the package or our own file a function lives in) and by function. Native frames
-// without a script (a socket write, a hash) count for the nearest caller that has one, so the
-// MongoDB driver's writes are the driver's; idle time is left out of the shares and reported as
-// the thread's busy fraction. Only samples inside [fromUs, toUs] of the profile's clock count.
+// by category (the package or our own file responsible) and by function. Node's own code and
+// natives (a socket write, a hash, a promise hook) count for the nearest caller outside node, so
+// the MongoDB driver's socket writes are the driver's; what no package called (the event loop,
+// the HTTP parser before koa) stays "node internals". How much of the time was spent inside
+// node's code and natives whoever called is reported beside (`inNodeShare`). Idle time is left
+// out of the shares and reported as the thread's busy fraction. Only samples inside
+// [fromUs, toUs] of the profile's clock count.
 
 type CallFrame = { functionName: string; url: string; lineNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
@@ -14,34 +17,38 @@ export type CpuProfile = {
   endTime: number;
 };
 
-const named: Record<string, string> = {
-  mongodb: 'MongoDB driver',
-  bson: 'bson',
-  mongoose: 'mongoose',
-  'oidc-provider': 'oidc-provider',
-  koa: 'koa',
-  'koa-compose': 'koa',
-  '@koa/router': 'koa',
-  '@koa/cors': 'koa',
-};
+const named = new Map(
+  Object.entries({
+    mongodb: 'MongoDB driver',
+    bson: 'bson',
+    mongoose: 'mongoose',
+    'oidc-provider': 'oidc-provider',
+    koa: 'koa',
+    'koa-compose': 'koa',
+    '@koa/router': 'koa',
+    '@koa/cors': 'koa',
+  }),
+);
 
 /** The category of a frame with a script: a named package, `src/<file>`, node internals, or `other: <package>`. */
 export function categoryOfUrl(url: string, projectRoot: string): string {
   if (url.startsWith('node:')) return 'node internals';
   const packages = [...url.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)];
   const pkg = packages.at(-1)?.[1];
-  if (pkg) return named[pkg] ?? (pkg.startsWith('koa-') ? 'koa' : `other: ${pkg}`);
+  if (pkg) return named.get(pkg) ?? (pkg.startsWith('koa-') ? 'koa' : `other: ${pkg}`);
   const file = url.replace(/^file:\/\//, '');
   if (file.startsWith(`${projectRoot}src/`)) return file.slice(projectRoot.length);
   if (file.startsWith(projectRoot)) return `other: ${file.slice(projectRoot.length)}`;
   return 'other';
 }
 
-const special: Record<string, string> = {
-  '(garbage collector)': 'GC',
-  '(program)': 'node internals',
-  '(root)': 'node internals',
-};
+const special = new Map(
+  Object.entries({
+    '(garbage collector)': 'GC',
+    '(program)': 'node internals',
+    '(root)': 'node internals',
+  }),
+);
 
 export function summarizeProfile(
   profile: CpuProfile,
@@ -56,9 +63,10 @@ export function summarizeProfile(
     if (known) return known;
     const frame = byId.get(id)!.callFrame;
     const up = parent.get(id);
+    const ownCode = frame.url && !frame.url.startsWith('node:');
     const category =
-      special[frame.functionName] ??
-      (frame.url ? categoryOfUrl(frame.url, options.projectRoot) : up ? categoryOf(up) : 'node internals');
+      special.get(frame.functionName) ??
+      (ownCode ? categoryOfUrl(frame.url, options.projectRoot) : up ? categoryOf(up) : 'node internals');
     categoryMemo.set(id, category);
     return category;
   };
@@ -69,6 +77,7 @@ export function summarizeProfile(
   const functions = new Map<string, { us: number; category: string }>();
   let busyUs = 0;
   let idleUs = 0;
+  let inNodeUs = 0;
   let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     at += profile.timeDeltas[i] ?? 0;
@@ -81,6 +90,7 @@ export function summarizeProfile(
       continue;
     }
     busyUs += weight;
+    if (!frame.url.startsWith('file:') && frame.functionName !== '(garbage collector)') inNodeUs += weight;
     const category = categoryOf(id);
     categories.set(category, (categories.get(category) ?? 0) + weight);
     const where = frame.url
@@ -96,6 +106,7 @@ export function summarizeProfile(
     busyMs: busyUs / 1000,
     idleMs: idleUs / 1000,
     busyFraction: busyUs + idleUs > 0 ? busyUs / (busyUs + idleUs) : 0,
+    inNodeShare: share(inNodeUs),
     categories: [...categories]
       .map(([category, us]) => ({ category, share: share(us) }))
       .sort((a, b) => b.share - a.share),

@@ -5,7 +5,7 @@
 // functions, counted only inside the measured window (start-up and warm-up left out). The
 // profiles stay in .cache/profiles/ for DevTools; the summary is README-ready markdown, and with
 // --readme it replaces the "before" or "after" block of bench/README.md's CPU profile section.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { grouped, summarizeProfile, type CpuProfile } from './cpu-profile-summary.ts';
@@ -23,10 +23,8 @@ type Path = 'token' | 'introspection';
 
 /** One server process profiled under one kind of load; the profile is written when it exits. */
 async function profiled(services: Services, kind: Path, seconds: number) {
-  const name = `${kind}.cpuprofile`;
-  const url = await services.server({
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${name}`],
-  });
+  const dir = path.join(profiles, kind);
+  const url = await services.server({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const { keys } = await fixture(services, 1_000_000, [0]);
   const key = keys[0]!;
   const headers = {
@@ -51,14 +49,18 @@ async function profiled(services: Services, kind: Path, seconds: number) {
   const measured: LoadResult = await load({ ...options, seconds });
   const toUs = nowUs();
   await services.stopProcess(url);
-  const profile = JSON.parse(await readFile(path.join(profiles, name), 'utf8')) as CpuProfile;
+  // every thread writes CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread is
+  // thread 0 (tsx's module loader runs in a worker thread of its own)
+  const name = (await readdir(dir)).find((file) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(file));
+  if (!name) throw new Error(`no main-thread profile in ${dir}`);
+  const profile = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as CpuProfile;
   // the profile's clock is the monotonic clock of process.hrtime; if it were not, count it all
   const inWindow = profile.startTime <= fromUs && profile.endTime >= toUs;
   const summary = summarizeProfile(profile, {
     projectRoot: root,
     ...(inWindow ? { fromUs, toUs } : {}),
   });
-  return { load: measured, windowOnly: inWindow, summary, file: path.join(profiles, name) };
+  return { load: measured, windowOnly: inWindow, summary, file: path.join(dir, name) };
 }
 
 function section(title: string, run: Awaited<ReturnType<typeof profiled>>) {
@@ -73,7 +75,8 @@ function section(title: string, run: Awaited<ReturnType<typeof profiled>>) {
       .join(', ');
   return [
     `**${title}**: ${Math.round(measured.perSecond).toLocaleString('en-US')}/s (p99 ${measured.p99Ms.toFixed(1)} ms); ` +
-      `main thread busy ${pct(summary.busyFraction)} of the window, ${cpuMsPer.toFixed(2)} ms of main-thread CPU per request.`,
+      `main thread busy ${pct(summary.busyFraction)} of the window, ${cpuMsPer.toFixed(2)} ms of busy main-thread time per request; ` +
+      `${pct(summary.inNodeShare)} of the self time was in node's own code and natives, counted below for the package that called them.`,
     '',
     '| category | share of self time |',
     '|---|---|',
