@@ -61,6 +61,8 @@ async function ensureKeycloak(log: (line: string) => void) {
     await rename(path.join(partial, `keycloak-${KEYCLOAK_VERSION}`), home);
     await rm(partial, { recursive: true, force: true });
   }
+  // a database left by another run may hold another bootstrap admin: start from an empty one
+  await rm(path.join(home, 'data'), { recursive: true, force: true });
   log('kc.sh build --db=dev-file (once)...');
   await run(path.join(home, 'bin/kc.sh'), ['build', '--db=dev-file'], {
     env: { ...process.env, JAVA_OPTS_KC_HEAP: '-Xms64m -Xmx512m' },
