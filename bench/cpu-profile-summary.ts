@@ -50,27 +50,11 @@ const special = new Map(
   }),
 );
 
+/** One profile, or several (the server's processes, e.g. cluster workers) summed as one. */
 export function summarizeProfile(
-  profile: CpuProfile,
+  profiles: CpuProfile | CpuProfile[],
   options: { projectRoot: string; fromUs?: number; toUs?: number; top?: number },
 ) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const categoryMemo = new Map<number, string>();
-  const categoryOf = (id: number): string => {
-    const known = categoryMemo.get(id);
-    if (known) return known;
-    const frame = byId.get(id)!.callFrame;
-    const up = parent.get(id);
-    const ownCode = frame.url && !frame.url.startsWith('node:');
-    const category =
-      special.get(frame.functionName) ??
-      (ownCode ? categoryOfUrl(frame.url, options.projectRoot) : up ? categoryOf(up) : 'node internals');
-    categoryMemo.set(id, category);
-    return category;
-  };
-
   const from = options.fromUs ?? -Infinity;
   const to = options.toUs ?? Infinity;
   const categories = new Map<string, number>();
@@ -78,28 +62,47 @@ export function summarizeProfile(
   let busyUs = 0;
   let idleUs = 0;
   let inNodeUs = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    at += profile.timeDeltas[i] ?? 0;
-    const weight = profile.timeDeltas[i + 1] ?? 0;
-    if (at < from || at > to) continue;
-    const id = profile.samples[i]!;
-    const frame = byId.get(id)!.callFrame;
-    if (frame.functionName === '(idle)') {
-      idleUs += weight;
-      continue;
+  for (const profile of Array.isArray(profiles) ? profiles : [profiles]) {
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const categoryMemo = new Map<number, string>();
+    const categoryOf = (id: number): string => {
+      const known = categoryMemo.get(id);
+      if (known) return known;
+      const frame = byId.get(id)!.callFrame;
+      const up = parent.get(id);
+      const ownCode = frame.url && !frame.url.startsWith('node:');
+      const category =
+        special.get(frame.functionName) ??
+        (ownCode ? categoryOfUrl(frame.url, options.projectRoot) : up ? categoryOf(up) : 'node internals');
+      categoryMemo.set(id, category);
+      return category;
+    };
+
+    let at = profile.startTime;
+    for (let i = 0; i < profile.samples.length; i++) {
+      at += profile.timeDeltas[i] ?? 0;
+      const weight = profile.timeDeltas[i + 1] ?? 0;
+      if (at < from || at > to) continue;
+      const id = profile.samples[i]!;
+      const frame = byId.get(id)!.callFrame;
+      if (frame.functionName === '(idle)') {
+        idleUs += weight;
+        continue;
+      }
+      busyUs += weight;
+      if (!frame.url.startsWith('file:') && frame.functionName !== '(garbage collector)') inNodeUs += weight;
+      const category = categoryOf(id);
+      categories.set(category, (categories.get(category) ?? 0) + weight);
+      const where = frame.url
+        ? `${shortUrl(frame.url, options.projectRoot)}:${frame.lineNumber + 1}`
+        : `native, in ${category}`;
+      const key = `${frame.functionName || '(anonymous)'} (${where})`;
+      const entry = functions.get(key) ?? { us: 0, category };
+      entry.us += weight;
+      functions.set(key, entry);
     }
-    busyUs += weight;
-    if (!frame.url.startsWith('file:') && frame.functionName !== '(garbage collector)') inNodeUs += weight;
-    const category = categoryOf(id);
-    categories.set(category, (categories.get(category) ?? 0) + weight);
-    const where = frame.url
-      ? `${shortUrl(frame.url, options.projectRoot)}:${frame.lineNumber + 1}`
-      : `native, in ${category}`;
-    const key = `${frame.functionName || '(anonymous)'} (${where})`;
-    const entry = functions.get(key) ?? { us: 0, category };
-    entry.us += weight;
-    functions.set(key, entry);
   }
   const share = (us: number) => (busyUs > 0 ? us / busyUs : 0);
   return {

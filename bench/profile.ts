@@ -49,18 +49,21 @@ async function profiled(services: Services, kind: Path, seconds: number) {
   const measured: LoadResult = await load({ ...options, seconds });
   const toUs = nowUs();
   await services.stopProcess(url);
-  // every thread writes CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread is
-  // thread 0 (tsx's module loader runs in a worker thread of its own)
-  const name = (await readdir(dir)).find((file) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(file));
-  if (!name) throw new Error(`no main-thread profile in ${dir}`);
-  const profile = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as CpuProfile;
+  // every thread writes CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; main threads are
+  // thread 0 (tsx's module loader runs in a worker thread of its own); with several processes
+  // (cluster workers) their main threads are summed
+  const files = (await readdir(dir)).filter((file) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(file));
+  if (!files.length) throw new Error(`no main-thread profile in ${dir}`);
+  const all = await Promise.all(
+    files.map(async (file) => JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile),
+  );
   // the profile's clock is the monotonic clock of process.hrtime; if it were not, count it all
-  const inWindow = profile.startTime <= fromUs && profile.endTime >= toUs;
-  const summary = summarizeProfile(profile, {
+  const inWindow = all.every((p) => p.startTime <= fromUs && p.endTime >= toUs);
+  const summary = summarizeProfile(all, {
     projectRoot: root,
     ...(inWindow ? { fromUs, toUs } : {}),
   });
-  return { load: measured, windowOnly: inWindow, summary, file: path.join(dir, name) };
+  return { load: measured, windowOnly: inWindow, summary, files: files.map((file) => path.join(dir, file)) };
 }
 
 function section(title: string, run: Awaited<ReturnType<typeof profiled>>) {

@@ -71,6 +71,19 @@ describe('the CPU profile summary', () => {
     expect(summary.categories).toEqual([{ category: 'src/oauth/token.ts', share: 1 }]);
   });
 
+  it('sums several processes (cluster workers) as one', () => {
+    const worker = (url: string) => profileOf([[2, 1, 'handler', url]], [2, 2, 2]);
+    const summary = summarizeProfile(
+      [worker(mod('oidc-provider/lib/actions/token.js')), worker('file:///repo/src/oauth/token.ts')],
+      { projectRoot: root },
+    );
+    expect(summary.busyMs).toBe(4);
+    expect(summary.categories).toEqual([
+      { category: 'oidc-provider', share: 0.5 },
+      { category: 'src/oauth/token.ts', share: 0.5 },
+    ]);
+  });
+
   it('names categories by package, scoped package, nested package, our file, and never by inherited object keys', () => {
     expect(categoryOfUrl(mod('@koa/router/lib/router.js'), root)).toBe('koa');
     expect(categoryOfUrl(mod('koa-compose/index.js'), root)).toBe('koa');
