@@ -25,4 +25,31 @@ export default tseslint.config(
     },
   },
   { files: ['src/cli/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
+  // one home per resource (src/resources) below both the API and the CLI: neither imports the other
+  {
+    files: ['src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/http/**'], message: 'The CLI shares src/resources with the API, not src/http.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/resources/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/http/**', '**/cli/**'], message: 'src/resources sits below src/http and src/cli.' },
+          ],
+        },
+      ],
+    },
+  },
 );

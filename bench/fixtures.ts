@@ -25,8 +25,13 @@ export async function tokenFor(url: string, clientId: string, secret: string): P
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-/** An organization (limit 1,000,000/s) with one store of `storeLimit` and a key per reservation. */
-export async function fixture(services: Services, storeLimit: number, reservations: number[]) {
+/** An organization (limit 1,000,000/s) with one store of `storeLimit` and a key per reservation (opaque or JWT tokens). */
+export async function fixture(
+  services: Services,
+  storeLimit: number,
+  reservations: number[],
+  tokenFormat: 'opaque' | 'jwt' = 'opaque',
+) {
   const { organizations, applicationKeys } = services.runtime.domain;
   const org = await organizations.createOrganization(cli, {
     name: `bench-${Date.now()}`,
@@ -38,7 +43,7 @@ export async function fixture(services: Services, storeLimit: number, reservatio
     const { key, secret } = await applicationKeys.create(
       cli,
       { type: 'store', id: store.id },
-      { name: `k${i}`, reservedRateLimit },
+      { name: `k${i}`, reservedRateLimit, tokenFormat },
     );
     keys.push({ key, secret: secret ?? '' });
   }

@@ -1,4 +1,5 @@
-// The peers benchmark (`npm run bench -- peers [--quick] [--systems=keycloak,mongodb,ferretdb,memory]`):
+// The peers benchmark (`npm run bench -- peers [--quick] [--systems=keycloak,mongodb,ferretdb,memory]
+// [--workers=N]`):
 // client_credentials tokens/s and introspections/s, with p99, of Keycloak, appkeys on MongoDB,
 // appkeys on the embedded FerretDB and oidc-provider with its in-memory adapter. One system runs at
 // a time (started, measured, stopped), all under the same closed-loop load: 32 keep-alive
@@ -11,6 +12,7 @@ import { load, type LoadResult } from './load.ts';
 import { markdown, n, summarize, type Rounds, type SystemResult } from './peers-report.ts';
 import { writeReadmeBlock } from './readme-block.ts';
 import { spawnReady, startServices, stopChild } from './services.ts';
+import { startMain } from './workers.ts';
 
 const CONNECTIONS = 32;
 const ROUNDS = 3;
@@ -29,17 +31,22 @@ type Running = {
 
 type System = { id: string; label: string; start(log: (line: string) => void): Promise<Running> };
 
-async function appkeys(database: 'ferretdb' | 'mongodb'): Promise<Running> {
+/** appkeys: bench/server-process.ts, or with `workers` src/main.ts's WORKERS cluster (npm start's entry). */
+async function appkeys(database: 'ferretdb' | 'mongodb', workers?: number): Promise<Running> {
   const services = await startServices({ database });
   try {
-    const url = await services.server();
+    const main = workers ? await startMain(services, workers) : undefined;
+    const url = main?.url ?? (await services.server());
     const { keys } = await fixture(services, 1_000_000, [0]);
     return {
       tokenEndpoint: `${url}/token`,
       introspectionEndpoint: `${url}/token/introspection`,
       clientId: keys[0]!.key.clientId,
       secret: keys[0]!.secret,
-      stop: () => services.stop(),
+      stop: async () => {
+        await main?.stop();
+        await services.stop();
+      },
     };
   } catch (error) {
     await services.stop();
@@ -47,7 +54,7 @@ async function appkeys(database: 'ferretdb' | 'mongodb'): Promise<Running> {
   }
 }
 
-const systems: System[] = [
+const systems = (workers?: number): System[] => [
   {
     id: 'keycloak',
     label: `Keycloak ${KEYCLOAK_VERSION} (start --optimized)`,
@@ -58,10 +65,14 @@ const systems: System[] = [
   },
   {
     id: 'mongodb',
-    label: process.env.MONGODB_URI ? 'appkeys + MongoDB (MONGODB_URI)' : 'appkeys + MongoDB 6.0.5',
-    start: () => appkeys('mongodb'),
+    label: `${process.env.MONGODB_URI ? 'appkeys + MongoDB (MONGODB_URI)' : 'appkeys + MongoDB 6.0.5'}${workers ? `, WORKERS=${workers}` : ''}`,
+    start: () => appkeys('mongodb', workers),
   },
-  { id: 'ferretdb', label: 'appkeys + embedded FerretDB', start: () => appkeys('ferretdb') },
+  {
+    id: 'ferretdb',
+    label: `appkeys + embedded FerretDB${workers ? `, WORKERS=${workers}` : ''}`,
+    start: () => appkeys('ferretdb', workers),
+  },
   {
     id: 'memory',
     label: 'oidc-provider, in-memory adapter',
@@ -141,13 +152,13 @@ async function measure(running: Running, timing: PeersTiming) {
   return { tokens, introspections };
 }
 
-export async function peers(options: { quick: boolean; only?: string[] }) {
+export async function peers(options: { quick: boolean; only?: string[]; workers?: number }) {
   const timing: PeersTiming = options.quick
     ? { warmupSeconds: 3, roundSeconds: 4 }
     : { warmupSeconds: 10, roundSeconds: 15 };
   const log = (line: string) => process.stdout.write(`peers: ${line}\n`);
   const measured: SystemResult[] = [];
-  for (const system of systems) {
+  for (const system of systems(options.workers)) {
     if (options.only && !options.only.includes(system.id)) continue;
     const loadAverageBefore = os.loadavg().map((v) => Number(v.toFixed(2)));
     log(`${system.label}: starting (load average ${loadAverageBefore.join(', ')})`);

@@ -12,6 +12,7 @@ import { freePort } from '../src/infra/free-port.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
+import type { MemorySample, ProbeRequest } from './memory-probe.ts';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -45,7 +46,7 @@ async function startDatabase(choice: DatabaseChoice, dir: string): Promise<Datab
 export async function spawnReady(
   script: string,
   env: Record<string, string>,
-  options: { args?: string[]; nodeArgs?: string[] } = {},
+  options: { args?: string[]; nodeArgs?: string[]; ipc?: boolean } = {},
 ) {
   const port = await freePort();
   const child = spawn(
@@ -60,7 +61,7 @@ export async function spawnReady(
         ...env,
         PORT: String(port),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -92,9 +93,26 @@ export async function startServices(options: { database?: DatabaseChoice } = {})
   };
   const runtime: Runtime = await openRuntime(loadConfig(env), logger);
   const children = new Map<string, ChildProcess>();
+  // a benchmark that dies without reaching stop() must not leave its servers running
+  process.once('exit', () => children.forEach((child) => child.kill('SIGTERM')));
+  let probes = 0;
 
-  async function start(script: string, extraEnv: Record<string, string>, spawnOptions = {}) {
-    const { url, child } = await spawnReady(script, { ...env, ...extraEnv }, spawnOptions);
+  /** Starts a process here; with `probe`, one the memory probe can read (--expose-gc, IPC). */
+  async function start(
+    script: string,
+    extraEnv: Record<string, string>,
+    options: { args?: string[]; nodeArgs?: string[]; probe?: boolean } = {},
+  ) {
+    // BENCH_CPU_PROF_DIR=dir writes a CPU profile of each process started here into dir
+    const profile = process.env.BENCH_CPU_PROF_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+      : [];
+    const nodeArgs = [...profile, ...(options.probe ? ['--expose-gc'] : []), ...(options.nodeArgs ?? [])];
+    const { url, child } = await spawnReady(
+      script,
+      { ...env, ...extraEnv },
+      { args: options.args, nodeArgs, ipc: options.probe },
+    );
     children.set(url, child);
     return url;
   }
@@ -103,11 +121,23 @@ export async function startServices(options: { database?: DatabaseChoice } = {})
     env,
     runtime,
     redis,
-    /** A server process; instances that must accept each other's tokens share `issuer`. */
-    server: (options: { withoutRateLimit?: boolean; issuer?: string; nodeArgs?: string[] } = {}) =>
+    /**
+     * A server process; instances that must accept each other's tokens share `issuer`. With
+     * `memoryProbe` it runs with --expose-gc and an IPC channel for `memoryOf` (the soak only);
+     * `nodeArgs` go to node before the script (e.g. --cpu-prof).
+     */
+    server: (
+      options: {
+        withoutRateLimit?: boolean;
+        issuer?: string;
+        memoryProbe?: boolean;
+        nodeArgs?: string[];
+      } = {},
+    ) =>
       start('bench/server-process.ts', options.issuer ? { ISSUER: options.issuer } : {}, {
         args: options.withoutRateLimit ? ['--without-rate-limit'] : [],
         nodeArgs: options.nodeArgs,
+        probe: options.memoryProbe,
       }),
     memoryProvider: () => start('bench/memory-provider-process.ts', {}),
     /** The process id of a server started here, by its URL (for reading its memory use). */
@@ -117,6 +147,24 @@ export async function startServices(options: { database?: DatabaseChoice } = {})
       const child = children.get(url);
       children.delete(url);
       if (child) await stopChild(child);
+    },
+    /**
+     * A probed server's memory as it is and after a forced full collection (bench/memory-probe.ts);
+     * with `snapshot`, a heap snapshot is written to that path after the collection.
+     */
+    memoryOf(url: string, snapshot?: string): Promise<MemorySample> {
+      const child = children.get(url);
+      if (!child?.connected) return Promise.reject(new Error(`${url} was not started with memoryProbe`));
+      const id = ++probes;
+      return new Promise((resolve) => {
+        const answer = (message: { id: number; sample: MemorySample }) => {
+          if (message.id !== id) return;
+          child.off('message', answer);
+          resolve(message.sample);
+        };
+        child.on('message', answer);
+        child.send({ id, snapshot } satisfies ProbeRequest);
+      });
     },
     async stop() {
       await Promise.all([...children.values()].map(stopChild));

@@ -1,11 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
-import type { Repositories } from './domain/ports.ts';
 import type { Logger } from './infra/logger.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { answerDatabaseUnavailable } from './http/middleware/database-unavailable.ts';
-import { authenticate } from './http/middleware/authenticate.ts';
+import { authenticate, type AuthenticateDeps } from './http/middleware/authenticate.ts';
 import { notFound } from './http/middleware/not-found.ts';
 import { pathAliases } from './http/path-aliases.ts';
 import { renderErrors } from './http/middleware/render-errors.ts';
@@ -13,6 +12,7 @@ import { requestLog } from './http/middleware/request-log.ts';
 import { strictFormBody } from './http/middleware/strict-form-body.ts';
 import { underPrefix } from './http/middleware/under-prefix.ts';
 import { translateTokenRequest } from './oauth/token-request.ts';
+import { introspectJwtAccessTokens } from './oauth/jwt-introspection.ts';
 import { rateLimit } from './http/middleware/rate-limit.ts';
 import type { Limiter } from './limiter/limiter.ts';
 import type { Redis } from 'ioredis';
@@ -32,11 +32,13 @@ export type AppDeps = {
   /** Which proxies may tell the client's address and scheme (TRUST_PROXY). */
   trustProxy: TrustProxy;
   admin: Router;
+  /** `GET /v2/openapi.json`, served without a token. */
+  openapi: Router;
   /** The sign-in pages. */
   interactions: Router;
   /** The web console's page and assets (/console). */
   console: Router;
-  authenticate: { provider: Provider; repos: Repositories };
+  authenticate: AuthenticateDeps;
   onTokenIssued: (clientId: string, grant: string) => void;
   /** Absent only in the limiter-overhead benchmark. */
   limiter: Limiter | undefined;
@@ -53,19 +55,24 @@ export type AppDeps = {
  *    spelling of the path that the routers serve (malformed paths stop here with 400); database
  *    outages answer 503;
  * 2. path aliases, health, sign-in pages, the console;
- * 3. the /v2 admin API: no-store, JSON errors; the refusal throttle around authentication
+ * 3. the /v2 admin API: no-store, JSON errors; the OpenAPI document (public); the refusal throttle around authentication
  *    (uncharged refusals count per caller); Bearer authentication; the caller's refusal
  *    allowance; the request's meter (the domain charges the payer when it authorizes); routes;
  *    JSON 404;
  * 4. for the rest, oidc-provider's own routes, with token responses completed, form bodies read
- *    strictly, token requests translated, and failed client authentication throttled (innermost,
- *    so it sees the outcome).
+ *    strictly, token requests translated, JWT access tokens named so that introspection looks
+ *    them up, and failed client authentication throttled (innermost, so it sees the outcome).
  */
 export function assembleApp(deps: AppDeps): Provider {
   const { provider, admin, logger } = deps;
   const health = healthRoutes({ ping: deps.ping });
   const canonicalise = createPathCanonicaliser(
-    [...Object.values(oauthRoutes), ...Object.keys(oauthAliases), ...routePatterns(admin)],
+    [
+      ...Object.values(oauthRoutes),
+      ...Object.keys(oauthAliases),
+      ...routePatterns(admin),
+      ...routePatterns(deps.openapi),
+    ],
     ['/v2'],
   );
   const refusals = refusalThrottle(deps.redis, deps.refusals);
@@ -85,6 +92,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(deps.console.routes());
   provider.use(underPrefix('/v2', noStore));
   provider.use(underPrefix('/v2', renderErrors(logger)));
+  provider.use(deps.openapi.routes());
   provider.use(underPrefix('/v2', refusals.count));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
   provider.use(underPrefix('/v2', refusals.check));
@@ -94,6 +102,7 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(completeTokenResponse(deps.onTokenIssued));
   provider.use(strictFormBody);
   provider.use(translateTokenRequest);
+  provider.use(introspectJwtAccessTokens);
   provider.use(throttleFailedClientAuth(deps.redis));
   return provider;
 }

@@ -1,9 +1,14 @@
+import cluster from 'node:cluster';
+import { startPrimary } from './cluster-primary.ts';
 import { ConfigError, loadConfig } from './config/env.ts';
 import { NoDatabaseError } from './infra/ferretdb/build-binary.ts';
 import { createLogger } from './infra/logger.ts';
 import { startServer } from './server.ts';
 
-/** Process entry: configuration, start, and a graceful stop on SIGTERM or SIGINT. */
+/**
+ * Process entry: configuration, start, and a graceful stop on SIGTERM or SIGINT. With WORKERS > 1
+ * this process is the cluster's primary (cluster-primary.ts) and its workers run the server.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -13,10 +18,15 @@ async function main(): Promise<void> {
     process.stderr.write(`appkeys: ${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const base = createLogger(config.logLevel);
+  // a worker's lines say which worker wrote them
+  const logger = cluster.isWorker ? base.child({ pid: process.pid }) : base;
   let server;
   try {
-    server = await startServer(config, logger);
+    server =
+      config.workers > 1 && cluster.isPrimary
+        ? await startPrimary(config, logger)
+        : await startServer(config, logger, { clusterWorker: cluster.isWorker });
   } catch (error) {
     if (error instanceof NoDatabaseError) process.stderr.write(`appkeys: ${error.message}\n`);
     else logger.fatal({ err: error }, 'start-up failed');

@@ -17,6 +17,8 @@ import { createSecretBox } from './infra/secret-box.ts';
 import type { Redis } from 'ioredis';
 import { createLimiter, type Limiter, type LimiterDeps } from './limiter/limiter.ts';
 import { loadOwnerLimits } from './limiter/load-limits.ts';
+import { withClientChanges } from './oauth/client-changes.ts';
+import { createClientChangePublisher } from './oauth/client-invalidations.ts';
 
 export type Runtime = {
   database: Database;
@@ -29,14 +31,21 @@ export type Runtime = {
   close(): Promise<void>;
 };
 
+export type RuntimeOptions = {
+  onDecision?: LimiterDeps['onDecision'];
+  /** Told the client id of every key changed through this runtime, after the write (the server's client cache). */
+  onClientChanged?: (clientId: string) => void;
+};
+
 /**
  * The database and the domain over it: what the server and the CLI share. Opening it creates
- * the indexes correctness depends on (unique key names per owner, unique client ids).
+ * the indexes correctness depends on (unique key names per owner, unique client ids). Every
+ * change of a key is announced: to `onClientChanged`, and with Redis to the other instances.
  */
 export async function openRuntime(
   config: Config,
   logger: Logger,
-  options: { onDecision?: LimiterDeps['onDecision'] } = {},
+  options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const serverSecret = await loadServerSecret({ fromEnv: config.serverSecret, keysDir: config.keysDir });
   const database = await openDatabase(config, logger);
@@ -46,15 +55,20 @@ export async function openRuntime(
     const models = createModels(database.connection);
     await ensureModelIndexes(models);
     await ensureAdapterIndexes(db);
-    const repos = createRepositories(models, db);
-    const secrets = createSecrets(deriveKey(serverSecret, 'client-secrets'));
     const redis = config.redisUrl
       ? createRedis(config.redisUrl, logger, config.redisCommandTimeoutMs)
       : undefined;
+    const publishClientChange = redis && createClientChangePublisher(redis, logger);
+    const repos = withClientChanges(createRepositories(models, db), async (clientId) => {
+      options.onClientChanged?.(clientId);
+      await publishClientChange?.(clientId);
+    });
+    const secrets = createSecrets(deriveKey(serverSecret, 'client-secrets'));
     const limiter = createLimiter({
       loadLimits: (owner) => loadOwnerLimits(repos, owner),
       redis,
-      expectedInstances: config.expectedInstances,
+      // each worker process decides alone during a Redis outage
+      expectedInstances: config.expectedInstances * config.workers,
       configTtlMs: config.redisLimitsTtlMs,
       logger,
       onDecision: options.onDecision,

@@ -18,13 +18,20 @@ import { createRenderer } from './http/interactions/render.ts';
 import { createSignInThrottle } from './http/interactions/sign-in-throttle.ts';
 import type { RefusalThrottleOptions } from './http/middleware/refusal-throttle.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
+import { answerMetricsToPrimary } from './cluster-metrics.ts';
 import { ensureConsoleBuilt } from './http/console/build-assets.ts';
 import { consoleRoutes } from './http/console/routes.ts';
+import { openApiRoutes } from './http/openapi/routes.ts';
+import { createClientCache } from './oauth/client-cache.ts';
+import { createClients, type ClientRecord } from './oauth/clients.ts';
+import { keepClientCacheFresh, UNSUBSCRIBED_LIFETIME_MS } from './oauth/client-invalidations.ts';
 
 export type RunningServer = {
   url: string;
   port: number;
-  /** Where Prometheus scrapes `/metrics` (METRICS_HOST:METRICS_PORT). */
+  /** Drops a client from this server's cache, as a change made through its own runtime does. */
+  forgetClient(clientId: string): void;
+  /** Where Prometheus scrapes `/metrics` (METRICS_HOST:METRICS_PORT); '' in a cluster worker (the primary serves it). */
   metricsUrl: string;
   close(): Promise<void>;
 };
@@ -36,6 +43,11 @@ export type ServerOptions = {
   withoutRateLimit?: boolean;
   /** Programmatic only (tests that send many refused requests on purpose): the refusal allowance. */
   refusals?: RefusalThrottleOptions;
+  /**
+   * A worker of `WORKERS` (cluster-primary.ts): the primary prepared keys, database and console,
+   * and serves `/metrics` for all workers, so this process answers its metrics over IPC instead.
+   */
+  clusterWorker?: boolean;
 };
 
 /**
@@ -50,7 +62,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const signingKeys = await loadSigningKeys({ fromEnv: config.signingKeys, keysDir: config.keysDir });
   const metrics = createMetrics();
+  const clientCache = createClientCache<ClientRecord>({
+    maxEntries: config.clientCacheSize,
+    lifetimeMs: UNSUBSCRIBED_LIFETIME_MS,
+    onLookup: (result) => metrics.clientLookups.inc({ result }),
+  });
   const runtime = await openRuntime(config, logger, {
+    onClientChanged: (clientId) => clientCache.forget(clientId),
     onDecision: (owner, decision, backend, seconds) => {
       const pool = !decision.allowed ? 'refused' : decision.pool === 'key' ? 'reserved' : 'shared';
       metrics.decisions.inc({ owner_type: owner.type, owner_id: owner.id, pool });
@@ -65,11 +83,22 @@ export async function startServer(
     const db = runtime.database.connection.db;
     if (!db) throw new Error('database handle missing after connect');
     cleanups.push(schedulePurge(db, options.purgeIntervalMs ?? 60_000, logger));
+    if (runtime.redis) {
+      const subscription = keepClientCacheFresh(
+        runtime.redis,
+        clientCache,
+        { lifetimeMs: config.clientCacheTtlMs },
+        logger,
+      );
+      cleanups.push(async () => subscription.close());
+    }
+    const clients = createClients(runtime.repos, clientCache);
 
     const provider = createProvider({
       issuer: config.issuer,
       adapter: createMongoAdapter(db),
       repos: runtime.repos,
+      clients,
       secrets: runtime.secrets,
       signingKeys,
       cookieKeys: [deriveKey(runtime.serverSecret, 'cookies')],
@@ -80,14 +109,16 @@ export async function startServer(
     });
     const keyUsed = createLastUsedTracker(runtime.repos, logger);
     const signInThrottle = createSignInThrottle(runtime.redis);
-    await ensureConsoleBuilt().then(
-      (built) => built && logger.info('console built'),
-      (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
-    );
+    if (!options.clusterWorker)
+      await ensureConsoleBuilt().then(
+        (built) => built && logger.info('console built'),
+        (error: unknown) => logger.warn({ err: error }, 'console not built: /console answers 503'),
+      );
     const app = assembleApp({
       provider,
       trustProxy: config.trustProxy,
       admin: adminRouter({ domain: runtime.domain, limiter: runtime.limiter, signInThrottle }),
+      openapi: openApiRoutes(config.issuer),
       interactions: interactionRoutes({
         provider,
         users: runtime.domain.users,
@@ -97,7 +128,7 @@ export async function startServer(
         logger,
       }),
       console: consoleRoutes(),
-      authenticate: { provider, repos: runtime.repos },
+      authenticate: { provider, repos: runtime.repos, clients },
       limiter: options.withoutRateLimit ? undefined : runtime.limiter,
       redis: runtime.redis,
       refusals: options.refusals,
@@ -109,11 +140,15 @@ export async function startServer(
       ping: () => pingMongo(runtime.database.connection),
     });
 
-    const metricsListener = await startMetricsListener(metrics.registry, {
-      host: config.metricsHost,
-      port: config.metricsPort,
-    });
-    cleanups.push(() => metricsListener.close());
+    const metricsUrl = options.clusterWorker
+      ? answerMetricsToPrimary(metrics.registry)
+      : await startMetricsListener(metrics.registry, {
+          host: config.metricsHost,
+          port: config.metricsPort,
+        }).then((listener) => {
+          cleanups.push(() => listener.close());
+          return listener.url;
+        });
 
     const server = http.createServer(app.callback());
     server.listen(config.port);
@@ -124,16 +159,17 @@ export async function startServer(
       {
         port,
         issuer: config.issuer,
-        metrics: metricsListener.url,
+        metrics: metricsUrl,
         embeddedDatabase: runtime.database.embedded,
       },
-      'appkeys listening',
+      options.clusterWorker ? 'appkeys worker listening' : 'appkeys listening',
     );
 
     return {
       url: `http://127.0.0.1:${port}`,
       port,
-      metricsUrl: metricsListener.url,
+      metricsUrl,
+      forgetClient: (clientId) => clientCache.forget(clientId),
       async close() {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

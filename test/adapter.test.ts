@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import { createMongoAdapter, ensureAdapterIndexes, purgeExpired } from '../src/oauth/adapter.ts';
 import { createPurge } from '../src/oauth/adapter-purge.ts';
 import { collectionName } from '../src/oauth/adapter-models.ts';
@@ -149,6 +149,50 @@ describe('oidc-provider adapter over the real database', () => {
     // a sweep reads only the records of its minutes: a record without one waits for a full purge
     expect(await records.countDocuments({ _id: 'no-minute' as never })).toBe(1);
     expect(await purgeExpired(db)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes concurrent upserts of one model with one insert command, each record stored', async () => {
+    // a client of the test's own that reports every command sent, over the same database
+    const watcher = new mongo.MongoClient(database.uri, { monitorCommands: true });
+    const inserts: number[] = [];
+    watcher.on('commandStarted', (event) => {
+      if (event.commandName === 'insert' && event.command.insert === collectionName('ClientCredentials'))
+        inserts.push((event.command.documents as unknown[]).length);
+    });
+    try {
+      const WatchedAdapter = createMongoAdapter(watcher.db(db.databaseName));
+      const adapter = new WatchedAdapter('ClientCredentials');
+      const ids = Array.from({ length: 50 }, (_, i) => `grouped-${i}`);
+      await Promise.all(
+        ids.map((id) => adapter.upsert(id, token({ jti: id, kind: 'ClientCredentials' }), 60)),
+      );
+      expect(inserts).toEqual([50]);
+      const stored = db.collection(collectionName('ClientCredentials'));
+      expect(await stored.countDocuments({ _id: { $in: ids as never[] } })).toBe(50);
+      for (const id of ids) expect((await adapter.find(id))?.jti).toBe(id);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('stores new records and replaces existing ones when both are upserted together', async () => {
+    const adapter = new Adapter('Session');
+    await adapter.upsert('s-old', { kind: 'Session', accountId: 'before' }, 60);
+    // one insertMany: the existing id fails with a duplicate key (FerretDB and MongoDB report it
+    // per document), the others go in, and the existing record is then replaced
+    await Promise.all([
+      adapter.upsert('s-new-1', { kind: 'Session', accountId: 'n1' }, 60),
+      adapter.upsert('s-old', { kind: 'Session', accountId: 'after' }, 60),
+      adapter.upsert('s-new-2', { kind: 'Session', accountId: 'n2' }, 60),
+    ]);
+    expect((await adapter.find('s-old'))?.accountId).toBe('after');
+    expect((await adapter.find('s-new-1'))?.accountId).toBe('n1');
+    expect((await adapter.find('s-new-2'))?.accountId).toBe('n2');
+    expect(
+      await db
+        .collection(collectionName('Session'))
+        .countDocuments({ _id: { $in: ['s-old', 's-new-1', 's-new-2'] as never[] } }),
+    ).toBe(3);
   });
 
   it('indexes expiry and every payload field it looks up', async () => {

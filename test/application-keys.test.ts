@@ -228,7 +228,7 @@ describe('reading, updating, rotating and deleting', () => {
       reserved_rate_limit: 5,
       allowed_origins: [],
     });
-    expect((await api.patch(`${keys}/${created.id}`, { data: { id: 'other' } })).status).toBe(400);
+    expect((await api.patch(`${keys}/${created.id}`, { data: { id: 'other' } })).status).toBe(409);
     expect((await api.patch(`${keys}/${created.id}`, { data: { client_secret: 'x' } })).status).toBe(400);
   });
 

@@ -125,4 +125,23 @@ describe('the exported Koa rate-limit middleware', () => {
     expect((await get('/orders/list', writerToken)).status).toBe(403);
     expect((await get('/orders/pay', writerToken)).status).toBe(200);
   });
+
+  it("takes a jwt key's tokens like opaque ones: scopes required, charged, refused once the key is deleted", async () => {
+    const f = fixtures(appkeys.runtime, appkeys.url);
+    const org = await f.organization(10);
+    const owner = { type: 'organization' as const, id: org.id };
+    const key = await f.key(owner, { scopes: ['orders:read'], tokenFormat: 'jwt' });
+    const token = await f.token(key);
+    expect(token.split('.')).toHaveLength(3);
+    const get = (path: string, bearer: string) =>
+      fetch(`${resourceUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+    const listed = await get('/orders/list', token);
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('ratelimit-policy')).toBe('"shared";q=10;w=1');
+    expect((await get('/orders/pay', token)).status).toBe(403);
+    // a token not yet seen (so not in the middleware's cache) of a key deleted since: refused
+    const unseen = await f.token(key);
+    await appkeys.runtime.domain.applicationKeys.remove({ kind: 'cli' }, owner, key.id);
+    expect((await get('/orders/list', unseen)).status).toBe(401);
+  });
 });

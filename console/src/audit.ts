@@ -9,10 +9,11 @@ const PAGE = 20;
 const who = (actor: AuditEvent['actor'], meId: string) =>
   actor.type === 'user' && actor.id === meId
     ? 'you'
-    : (actor.email ??
-      (actor.type === 'cli' ? 'operator (CLI)' : `${actor.type.replace('_', ' ')} ${actor.id ?? ''}`));
+    : actor.type === 'cli'
+      ? 'operator (CLI)'
+      : `${actor.type.replace('_', ' ')} ${actor.id ?? ''}`;
 const what = (event: AuditEvent) => {
-  const target = event.target?.name ?? event.target?.id ?? '';
+  const target = event.target.id;
   const changes = event.changes
     ? Object.entries(event.changes)
         .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)

@@ -18,8 +18,11 @@ export type Owner = OwnerRef & {
 /** The owner's limit and second-factor policy, for the people who may read the owner. */
 async function details(ref: OwnerRef): Promise<{ rateLimit?: number; requireTwoFactor?: boolean }> {
   try {
-    const { data } = await api.get<OrganizationResource & Partial<StoreResource>>(ownerPath(ref));
-    return { rateLimit: data.rate_limit, requireTwoFactor: data.require_2fa_for_key_managers };
+    const { data } = await api.get<OrganizationResource | StoreResource>(ownerPath(ref));
+    return {
+      rateLimit: data.rate_limit,
+      requireTwoFactor: data.type === 'store' ? data.require_2fa_for_key_managers : undefined,
+    };
   } catch (error) {
     // an owner whose shared pool is spent refuses people's requests for a moment (429): list it
     // all the same, by the name `GET /v2/me` gave

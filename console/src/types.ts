@@ -1,67 +1,30 @@
-/** The shapes of the /v2 resources the console reads (DESIGN.md section 3). */
-export type OwnerType = 'organization' | 'store';
-export type OwnerRef = { type: OwnerType; id: string };
-export type Role = 'org_admin' | 'store_owner' | 'store_admin' | 'store_member';
+import type { z } from 'zod';
+import type { keyOutput, keyWithSecretOutput } from '../../src/resources/application-keys.ts';
+import type { auditEventOutput } from '../../src/resources/audit-events.ts';
+import type { membershipOutput } from '../../src/resources/memberships.ts';
+import type { organizationOutput } from '../../src/resources/organizations.ts';
+import type { rateLimitViewOutput } from '../../src/resources/rate-limit.ts';
+import type { storeOutput } from '../../src/resources/stores.ts';
+import type { meOutput, myMembershipOutput } from '../../src/resources/users.ts';
 
-export type MembershipResource = {
-  id: string;
-  user_id: string;
-  email: string;
-  role: Role;
-  owner: OwnerRef;
-  permissions: { manage_application_keys: boolean };
-  totp_enrolled: boolean;
-};
-
+/**
+ * The shapes of the /v2 resources the console reads: the API's own output shapes
+ * (src/resources, types only: nothing of the server is bundled), so they cannot drift.
+ */
+export type OwnerType = OwnerRef['type'];
+export type OwnerRef = MembershipResource['owner'];
+export type Role = MembershipResource['role'];
+export type MembershipResource = z.output<typeof membershipOutput>;
 /** A membership as `GET /v2/me` lists it: the owner named, and the admin scopes the person holds there. */
-export type MyMembership = MembershipResource & { owner: OwnerRef & { name: string }; scopes: string[] };
-
-export type Me = {
-  id: string;
-  email: string;
-  operator: boolean;
-  totp_enrolled: boolean;
-  memberships: MyMembership[];
-};
-
-export type KeyResource = {
-  id: string;
-  name: string;
-  client_id: string;
-  client_secret?: string;
-  reserved_rate_limit: number;
-  allowed_origins: string[];
-  /** Admin and resource scopes (DESIGN.md section 5). */
-  scopes: string[];
-  owner: OwnerRef;
-  meta: { timestamps: { created_at: string; updated_at: string; last_used_at: string | null } };
-};
-
-export type RateLimitView = {
-  rate_limit: number;
-  reserved: number;
-  shared_pool: number;
-  usage?: { shared_pool?: number };
-  keys: Array<{ id: string; name: string; reserved_rate_limit: number; usage?: { reserved?: number } }>;
-};
-
-export type StoreResource = {
-  id: string;
-  name: string;
-  organization_id: string;
-  rate_limit: number;
-  require_2fa_for_key_managers: boolean;
-};
-export type OrganizationResource = { id: string; name: string; rate_limit: number };
-
-export type AuditEvent = {
-  id: string;
-  action: string;
-  actor: { type: string; id: string | null; email?: string };
-  target?: { type?: string; id?: string; name?: string } | null;
-  changes?: Record<string, unknown> | null;
-  created_at: string;
-};
+export type MyMembership = z.output<typeof myMembershipOutput>;
+export type Me = z.output<typeof meOutput>;
+/** A key; `client_secret` only in the answers to create and rotate-secret. */
+export type KeyResource = z.output<typeof keyOutput> &
+  Partial<Pick<z.output<typeof keyWithSecretOutput>, 'client_secret'>>;
+export type RateLimitView = z.output<typeof rateLimitViewOutput>['data'];
+export type StoreResource = z.output<typeof storeOutput>;
+export type OrganizationResource = z.output<typeof organizationOutput>;
+export type AuditEvent = z.output<typeof auditEventOutput>;
 
 export const ownerPath = (owner: OwnerRef) =>
   `/v2/${owner.type === 'store' ? 'stores' : 'organizations'}/${owner.id}`;

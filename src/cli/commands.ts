@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import type { Domain } from '../domain/index.ts';
 import { passwordProblem } from '../domain/users.ts';
-import type { OwnerRef, Role } from '../domain/types.ts';
-import { presentMembership } from '../http/routes/members.ts';
-import { presentKey, presentOrganization, presentStore, withWarnings } from '../http/presenters.ts';
-import { commaList, name, rateLimit, reservedRateLimit, resourceScope, scopeList } from '../http/schemas.ts';
+import type { OwnerRef, Role, TokenFormat } from '../domain/types.ts';
+import { presentKey, tokenFormat } from '../resources/application-keys.ts';
+import { email, presentMembership, role } from '../resources/memberships.ts';
+import { presentOrganization } from '../resources/organizations.ts';
+import { presentResourceServer, resourceServerFields } from '../resources/resource-servers.ts';
+import {
+  commaList,
+  name,
+  rateLimit,
+  reservedRateLimit,
+  scopeList,
+  withWarnings,
+} from '../resources/shapes.ts';
+import { presentStore } from '../resources/stores.ts';
+import { presentUser } from '../resources/users.ts';
 
 const cli = { kind: 'cli' } as const;
 const integer = z
@@ -36,7 +47,7 @@ export const commands = {
     /** main.ts reads the password (standard input or a prompt) into `password` before parsing. */
     readsPassword: true,
     schema: z.object({
-      email: z.email(),
+      email,
       'password-stdin': z.boolean().optional(),
       password: z.string().superRefine((value, ctx) => {
         const problem = passwordProblem(value);
@@ -46,7 +57,7 @@ export const commands = {
     }),
     run: async (domain: Domain, v: { email: string; password: string; operator?: boolean }) => {
       const user = await domain.users.create(cli, v);
-      return { data: { id: user.id, type: 'user', email: user.email, operator: user.operator } };
+      return { data: presentUser(user) };
     },
   },
   'member add': {
@@ -56,14 +67,12 @@ export const commands = {
       email: { type: 'string' },
       role: { type: 'string' },
     },
-    schema: z
-      .object({ email: z.email(), role: z.enum(['org_admin', 'store_owner', 'store_admin', 'store_member']) })
-      .and(
-        z
-          .object({ org: z.string().optional(), store: z.string().optional() })
-          .pipe(owner)
-          .transform((ref) => ({ ref })),
-      ),
+    schema: z.object({ email, role }).and(
+      z
+        .object({ org: z.string().optional(), store: z.string().optional() })
+        .pipe(owner)
+        .transform((ref) => ({ ref })),
+    ),
     run: async (domain: Domain, v: { email: string; role: Role; ref: OwnerRef }) => ({
       data: presentMembership(await domain.memberships.add(cli, v.ref, { email: v.email, role: v.role })),
     }),
@@ -93,12 +102,14 @@ export const commands = {
       name: { type: 'string' },
       'reserved-rate-limit': { type: 'string' },
       scopes: { type: 'string' },
+      'token-format': { type: 'string' },
     },
     schema: z
       .object({
         name,
         'reserved-rate-limit': integer.pipe(reservedRateLimit).optional(),
         scopes: commaList.pipe(scopeList).optional(),
+        'token-format': tokenFormat.optional(),
       })
       .and(
         z
@@ -108,31 +119,32 @@ export const commands = {
       ),
     run: async (
       domain: Domain,
-      v: { name: string; 'reserved-rate-limit'?: number; scopes?: string[]; ref: OwnerRef },
+      v: {
+        name: string;
+        'reserved-rate-limit'?: number;
+        scopes?: string[];
+        'token-format'?: TokenFormat;
+        ref: OwnerRef;
+      },
     ) => {
       const { key, secret, warnings } = await domain.applicationKeys.create(cli, v.ref, {
         name: v.name,
         reservedRateLimit: v['reserved-rate-limit'],
         scopes: v.scopes,
+        tokenFormat: v['token-format'],
       });
       return { data: presentKey(key, secret), ...withWarnings(warnings) };
     },
   },
   'resource-server create': {
     flags: { name: { type: 'string' }, scopes: { type: 'string' } },
-    schema: z.object({ name, scopes: commaList.pipe(z.array(resourceScope).max(100)).optional() }),
+    schema: z.object({
+      name: resourceServerFields.name,
+      scopes: commaList.pipe(resourceServerFields.scopes).optional(),
+    }),
     run: async (domain: Domain, v: { name: string; scopes?: string[] }) => {
       const { server, secret } = await domain.resourceServers.create(cli, v.name, v.scopes ?? []);
-      return {
-        data: {
-          id: server.id,
-          type: 'resource_server',
-          name: server.name,
-          client_id: server.clientId,
-          client_secret: secret,
-          scopes: server.scopes,
-        },
-      };
+      return { data: presentResourceServer(server, secret) };
     },
   },
 } as const;

@@ -4,7 +4,8 @@ import { ConfigError, loadConfig } from '../config/env.ts';
 import { AppError } from '../errors.ts';
 import { NoDatabaseError } from '../infra/ferretdb/build-binary.ts';
 import { asDatabaseUnavailable } from '../infra/mongo/unavailable.ts';
-import { describeIssues } from '../http/request-body.ts';
+import { presentError } from '../resources/errors.ts';
+import { describeIssues } from '../resources/shapes.ts';
 import { openRuntime } from '../runtime.ts';
 import { commands, type CommandName } from './commands.ts';
 import { canPrompt, passwordFromStdin, promptNewPassword } from './read-password.ts';
@@ -15,6 +16,7 @@ const USAGE = `Usage: appkeys <command> [flags]
   appkeys org create --name N --rate-limit R
   appkeys store create --org ORG_ID --name N --rate-limit R
   appkeys key create (--org ORG_ID | --store STORE_ID) --name N [--reserved-rate-limit R] [--scopes a,b]
+      [--token-format opaque|jwt]
   appkeys member add (--org ORG_ID | --store STORE_ID) --email E --role ROLE
   appkeys resource-server create --name N [--scopes orders:read,orders:write]
 Configuration comes from the same environment variables as the server (MONGODB_URI, DATA_DIR, KEYS_DIR, ...).`;
@@ -25,9 +27,7 @@ function usageError(message: string): never {
 }
 
 function fail(error: AppError): never {
-  process.stderr.write(
-    `${JSON.stringify({ errors: [{ status: error.status, title: error.title, detail: error.message, code: error.code }] })}\n`,
-  );
+  process.stderr.write(`${JSON.stringify(presentError(error))}\n`);
   process.exit(1);
 }
 
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     runtime = await openRuntime(config, logger);
   } catch (error) {
-    if (error instanceof NoDatabaseError) fail(new AppError('unavailable', error.message));
+    if (error instanceof NoDatabaseError) fail(new AppError('unavailable', error.message, { expose: true }));
     const unavailable = asDatabaseUnavailable(error);
     if (unavailable) fail(unavailable);
     throw error;

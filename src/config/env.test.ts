@@ -92,3 +92,24 @@ describe('TRUST_PROXY, METRICS_PORT, METRICS_HOST, MAX_KEYS_PER_OWNER', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
   });
 });
+
+describe('WORKERS and the client cache', () => {
+  it('defaults to one process and a 10,000-client cache living 30 s while subscribed', () => {
+    expect(loadConfig({})).toMatchObject({ workers: 1, clientCacheSize: 10_000, clientCacheTtlMs: 30_000 });
+  });
+
+  it('takes several workers only with REDIS_URL, since the limiter must be shared', () => {
+    expect(loadConfig({ WORKERS: '2', REDIS_URL: 'redis://127.0.0.1:6379' }).workers).toBe(2);
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/^Invalid configuration: WORKERS: .*REDIS_URL/);
+  });
+
+  it.each([
+    ['WORKERS', '0'],
+    ['WORKERS', 'many'],
+    ['CLIENT_CACHE_SIZE', '0'],
+    ['CLIENT_CACHE_TTL_MS', '10'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
+  });
+});

@@ -46,6 +46,12 @@ export const envSchema = z.object({
     .regex(/^[\w.:-]+$/, 'must be a host name or an IP address')
     .default('127.0.0.1'),
   MAX_KEYS_PER_OWNER: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Most clients (keys, resource servers) held in each process's client cache. */
+  CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  /** Lifetime of a cached client while Redis invalidations are subscribed (1 s otherwise). */
+  CLIENT_CACHE_TTL_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Server processes (node:cluster) sharing the port; more than one needs the shared limiter. */
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 /** Values never echoed back in error messages: they may hold credentials. */
@@ -72,6 +78,9 @@ export type Config = Readonly<{
   metricsPort: number;
   metricsHost: string;
   maxKeysPerOwner: number;
+  clientCacheSize: number;
+  clientCacheTtlMs: number;
+  workers: number;
 }>;
 
 export class ConfigError extends Error {
@@ -90,6 +99,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     throw new ConfigError(`Invalid configuration: ${messages.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.WORKERS > 1 && !e.REDIS_URL)
+    throw new ConfigError(
+      `Invalid configuration: WORKERS: ${e.WORKERS} workers need REDIS_URL (the rate limiter and throttles must be shared between them)`,
+    );
   return Object.freeze({
     port: e.PORT,
     issuer: (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
@@ -109,5 +122,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     maxKeysPerOwner: e.MAX_KEYS_PER_OWNER,
+    clientCacheSize: e.CLIENT_CACHE_SIZE,
+    clientCacheTtlMs: e.CLIENT_CACHE_TTL_MS,
+    workers: e.WORKERS,
   });
 }

@@ -9,7 +9,7 @@ import type { Action } from './permissions.ts';
 import { DuplicateNameError } from './ports.ts';
 import { clientIdFor } from './secrets.ts';
 import { poolWarnings, reservationConflict, sumReserved } from './reservations.ts';
-import type { ApplicationKey, OwnerRef, Page } from './types.ts';
+import type { ApplicationKey, OwnerRef, Page, TokenFormat } from './types.ts';
 
 export type KeyInput = {
   name: string;
@@ -17,6 +17,8 @@ export type KeyInput = {
   allowedOrigins?: string[];
   /** Absent: every admin scope the maker holds, and no resource scope. */
   scopes?: string[];
+  /** Absent: `opaque`. */
+  tokenFormat?: TokenFormat;
 };
 export type KeyChanges = Partial<KeyInput>;
 
@@ -136,6 +138,7 @@ export function createApplicationKeys(deps: DomainDeps) {
         reservedRateLimit: input.reservedRateLimit ?? 0,
         allowedOrigins: input.allowedOrigins ?? [],
         scopes,
+        tokenFormat: input.tokenFormat ?? 'opaque',
         createdBy: actorRef(actor),
         createdAt: now,
         updatedAt: now,
@@ -161,6 +164,7 @@ export function createApplicationKeys(deps: DomainDeps) {
               name: { from: null, to: key.name },
               reserved_rate_limit: { from: null, to: key.reservedRateLimit },
               scopes: { from: null, to: key.scopes },
+              token_format: { from: null, to: key.tokenFormat },
             },
           );
         },
@@ -194,6 +198,7 @@ export function createApplicationKeys(deps: DomainDeps) {
         ...(changes.reservedRateLimit !== undefined && { reservedRateLimit: changes.reservedRateLimit }),
         ...(changes.allowedOrigins !== undefined && { allowedOrigins: changes.allowedOrigins }),
         ...(scopes !== undefined && { scopes }),
+        ...(changes.tokenFormat !== undefined && { tokenFormat: changes.tokenFormat }),
       };
       const now = clock();
       const { result: updated, warnings } = await underOwnerLease(
@@ -215,12 +220,14 @@ export function createApplicationKeys(deps: DomainDeps) {
               reserved_rate_limit: current.reservedRateLimit,
               allowed_origins: current.allowedOrigins,
               scopes: current.scopes,
+              token_format: current.tokenFormat,
             },
             {
               name: fields.name,
               reserved_rate_limit: fields.reservedRateLimit,
               allowed_origins: fields.allowedOrigins,
               scopes: fields.scopes,
+              token_format: fields.tokenFormat,
             },
           );
           if (Object.keys(changed).length)

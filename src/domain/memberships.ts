@@ -5,12 +5,17 @@ import { authorize } from './authorize.ts';
 import type { DomainDeps } from './context.ts';
 import { resolveOwner, type ResolvedOwner } from './owners.ts';
 import { DuplicateNameError } from './ports.ts';
-import type { Member, Membership, OwnerRef, Page, Paged, Role } from './types.ts';
+import {
+  ROLES_OF,
+  type Member,
+  type Membership,
+  type OwnerRef,
+  type Page,
+  type Paged,
+  type Role,
+} from './types.ts';
 
-const rolesOf: Record<OwnerRef['type'], readonly Role[]> = {
-  organization: ['org_admin'],
-  store: ['store_owner', 'store_admin', 'store_member'],
-};
+const rolesOf: Record<OwnerRef['type'], readonly Role[]> = ROLES_OF;
 
 export type PermissionResult = { membership: Member; warnings: string[] };
 

@@ -76,7 +76,10 @@ export type Repositories = {
     update(
       id: string,
       fields: Partial<
-        Pick<ApplicationKey, 'name' | 'reservedRateLimit' | 'allowedOrigins' | 'scopes' | 'secretHash'>
+        Pick<
+          ApplicationKey,
+          'name' | 'reservedRateLimit' | 'allowedOrigins' | 'scopes' | 'tokenFormat' | 'secretHash'
+        >
       >,
       at: Date,
     ): Promise<void>;

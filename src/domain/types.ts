@@ -16,8 +16,13 @@ export type Store = Organization & {
   requireTwoFactorForKeyManagers: boolean;
 };
 
-export type Role = 'org_admin' | 'store_owner' | 'store_admin' | 'store_member';
-export const STORE_ROLES = ['store_owner', 'store_admin', 'store_member'] as const;
+/** The roles of memberships, written once: which owner type each belongs to. */
+export const ROLES_OF = {
+  organization: ['org_admin'],
+  store: ['store_owner', 'store_admin', 'store_member'],
+} as const satisfies Record<OwnerType, readonly string[]>;
+export const ROLES = [...ROLES_OF.organization, ...ROLES_OF.store] as const;
+export type Role = (typeof ROLES)[number];
 
 export type User = {
   id: string;
@@ -51,6 +56,10 @@ export type Member = Membership & { totpEnrolled: boolean };
 /** Who did something: a person, an application key, or the operator CLI. */
 export type ActorRef = { type: 'user' | 'application_key' | 'cli'; id: string | null };
 
+/** How a key's access tokens are made: stored handles (the default) or signed RFC 9068 JWTs. */
+export const TOKEN_FORMATS = ['opaque', 'jwt'] as const;
+export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+
 export type ApplicationKey = {
   id: string;
   owner: OwnerRef;
@@ -64,6 +73,8 @@ export type ApplicationKey = {
   allowedOrigins: string[];
   /** Admin scopes (within what its maker held) and registered resource scopes. */
   scopes: string[];
+  /** The format of tokens minted from now on; changing it leaves live tokens as they are. */
+  tokenFormat: TokenFormat;
   createdBy: ActorRef;
   createdAt: Date;
   updatedAt: Date;

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import * as querystring from 'node:querystring';
 import type { Context } from 'koa';
 import { AppError } from '../errors.ts';
@@ -34,12 +35,18 @@ function assertComponentsUtf8(text: string): void {
   }
 }
 
+/** The form of each request's body, parsed once (keyed by the request: only `readForm` sets it). */
+const parsedForms = new WeakMap<IncomingMessage, querystring.ParsedUrlQuery>();
+
 /**
  * Reads an application/x-www-form-urlencoded body of at most `limit` bytes; undefined when larger.
- * Throws a 400 AppError when the body or a percent-encoded name or value is not UTF-8. The text
- * is kept in `ctx.request.body`, where a later reader (and oidc-provider) finds it.
+ * Throws a 400 AppError when the body or a percent-encoded name or value is not UTF-8. The body is
+ * read, checked and parsed once per request: later calls return the same parse (the form as the
+ * client sent it). The text is kept in `ctx.request.body`, where oidc-provider reads it.
  */
 export async function readForm(ctx: Context, limit: number): Promise<querystring.ParsedUrlQuery | undefined> {
+  const known = parsedForms.get(ctx.req);
+  if (known) return known;
   const request = ctx.request as { body?: unknown };
   let text: string;
   if (typeof request.body === 'string') {
@@ -60,8 +67,13 @@ export async function readForm(ctx: Context, limit: number): Promise<querystring
     request.body = text;
   }
   assertComponentsUtf8(text);
-  return querystring.parse(text);
+  const form = querystring.parse(text);
+  parsedForms.set(ctx.req, form);
+  return form;
 }
+
+/** The form `readForm` read from this request's body, if it did. */
+export const sentForm = (ctx: Context): querystring.ParsedUrlQuery | undefined => parsedForms.get(ctx.req);
 
 export const field = (form: querystring.ParsedUrlQuery, name: string): string => {
   const value = form[name];

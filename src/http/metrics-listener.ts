@@ -1,8 +1,10 @@
 import http from 'node:http';
 import { once } from 'node:events';
-import type { Registry } from 'prom-client';
 
 export type MetricsListener = { port: number; url: string; close(): Promise<void> };
+
+/** What the listener serves: a prom-client Registry, or the cluster primary's aggregate of its workers'. */
+export type MetricsSource = { metrics(): Promise<string>; contentType: string };
 
 /**
  * `/metrics` (Prometheus text format) on a listener of its own, `METRICS_HOST:METRICS_PORT`
@@ -10,7 +12,7 @@ export type MetricsListener = { port: number; url: string; close(): Promise<void
  * and how busy they are. Anything else it is asked answers 404.
  */
 export async function startMetricsListener(
-  registry: Registry,
+  registry: MetricsSource,
   where: { host: string; port: number },
 ): Promise<MetricsListener> {
   const server = http.createServer((req, res) => {

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { describeIssues } from '../resources/shapes.ts';
 
 const LIMIT = 64 * 1024;
 /** Strict: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD (RFC 8259 section 8.1). */
@@ -19,13 +20,6 @@ async function readText(ctx: Context): Promise<string> {
   } catch {
     throw new AppError('bad_request', 'The body is not valid UTF-8.');
   }
-}
-
-/** Explains zod's issues in one sentence a client can act on: where, and what is wrong. */
-export function describeIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
-    .join('; ');
 }
 
 /** Reads a JSON body and validates it; malformed JSON, a wrong type or an unknown field is a 400. */

@@ -19,6 +19,12 @@ export function createMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1],
       registers: [registry],
     }),
+    clientLookups: new Counter({
+      name: 'appkeys_client_cache_lookups_total',
+      help: 'Lookups of OAuth clients (keys, resource servers): served from the cache (hit) or read (load)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     tokensIssued: new Counter({
       name: 'appkeys_tokens_issued_total',
       help: 'Access tokens issued per grant',

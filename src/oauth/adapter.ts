@@ -1,6 +1,8 @@
 import type { mongo } from 'mongoose';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { adapterModels, collectionName } from './adapter-models.ts';
+import { createGroupedInserts, type GroupedInsert } from '../infra/mongo/grouped-inserts.ts';
+import { isDatabaseUnavailable, RecordNotStoredError } from '../infra/mongo/unavailable.ts';
 
 /**
  * How one oidc-provider record is stored: `{_id, payload, expiresAt, expiresMinute}`; no `expiresAt`
@@ -18,13 +20,31 @@ const epochSeconds = () => Math.floor(Date.now() / 1000);
 /**
  * oidc-provider's adapter over MongoDB (or FerretDB). Expired records are never returned, whether
  * or not the purge has removed them yet; no TTL index or transaction is relied on.
+ *
+ * Upserts are inserts first (most store a new record, a token; FerretDB inserts in one step), and
+ * the inserts of concurrent requests into one collection are written together, one `insertMany`
+ * per turn of the event loop (`grouped-inserts.ts`). `upsert` resolves only once its own record is
+ * stored, so oidc-provider answers with a token only after it is in the database; a record that
+ * could not be stored fails its request with 503 `temporarily_unavailable`, never a token.
  */
 export function createMongoAdapter(db: mongo.Db) {
+  const groupedInserts = new Map<string, GroupedInsert<StoredRecord>>();
+  const insertInto = (records: mongo.Collection<StoredRecord>) => {
+    let insert = groupedInserts.get(records.collectionName);
+    if (!insert) {
+      insert = createGroupedInserts<StoredRecord>((docs) => records.insertMany(docs, { ordered: false }));
+      groupedInserts.set(records.collectionName, insert);
+    }
+    return insert;
+  };
+
   return class MongoAdapter implements Adapter {
     readonly #records: mongo.Collection<StoredRecord>;
+    readonly #insert: GroupedInsert<StoredRecord>;
 
     constructor(readonly name: string) {
       this.#records = db.collection<StoredRecord>(collectionName(name));
+      this.#insert = insertInto(this.#records);
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -33,13 +53,13 @@ export function createMongoAdapter(db: mongo.Db) {
         record.expiresAt = new Date(Date.now() + expiresIn * 1000);
         record.expiresMinute = minuteOf(record.expiresAt);
       }
-      // most upserts store a new record: try the insert first, which FerretDB does in one step
-      try {
-        await this.#records.insertOne({ _id: id, ...record });
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000) throw error;
-        await this.#records.replaceOne({ _id: id }, record);
-      }
+      const outcome = await this.#insert({ _id: id, ...record }).catch((error: unknown) => {
+        throw isDatabaseUnavailable(error)
+          ? error
+          : new RecordNotStoredError(`a ${this.name} record was not stored`, { cause: error });
+      });
+      // a record saved again (a session, a consumed code): replace it
+      if (outcome === 'duplicate') await this.#records.replaceOne({ _id: id }, record, { upsert: true });
     }
 
     find(id: string) {

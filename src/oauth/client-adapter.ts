@@ -1,6 +1,6 @@
 import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { Repositories } from '../domain/ports.ts';
 import { IMPLICIT_GRANT, keyClientMetadata, resourceServerMetadata } from './client-metadata.ts';
+import type { Clients } from './clients.ts';
 
 /** True while oidc-provider handles a (translated) implicit token request. */
 function isImplicitRequest(): boolean {
@@ -11,15 +11,18 @@ function isImplicitRequest(): boolean {
 /**
  * The `Client` model of oidc-provider, read from application keys and resource servers. Clients
  * are never written through it (there is no dynamic registration); keys change through the API.
+ * Reads go through the client cache (clients.ts).
  */
-export function createClientAdapter(repos: Repositories) {
+export function createClientAdapter(clients: Clients) {
   return class ClientAdapter implements Adapter {
     async find(clientId: string): Promise<AdapterPayload | undefined> {
-      const key = await repos.applicationKeys.findClientByClientId(clientId);
-      if (key)
-        return keyClientMetadata(key, isImplicitRequest() ? 'public' : 'confidential') as AdapterPayload;
-      const server = await repos.resourceServers.findByClientId(clientId);
-      return server ? (resourceServerMetadata(server) as AdapterPayload) : undefined;
+      const client = await clients.find(clientId);
+      if (client?.kind === 'application_key')
+        return keyClientMetadata(
+          client.key,
+          isImplicitRequest() ? 'public' : 'confidential',
+        ) as AdapterPayload;
+      return client ? (resourceServerMetadata(client.server) as AdapterPayload) : undefined;
     }
 
     async upsert(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Client, ClientMetadata } from 'oidc-provider';
 import { isAdminScope } from '../domain/scopes.ts';
-import type { ApplicationKey, OwnerRef, ResourceServer } from '../domain/types.ts';
+import type { ApplicationKey, OwnerRef, ResourceServer, TokenFormat } from '../domain/types.ts';
 
 /** oidc-provider refuses the literal grant name `implicit`; requests are translated to this one. */
 export const IMPLICIT_GRANT = 'urn:appkeys:params:oauth:grant-type:implicit';
@@ -17,6 +17,8 @@ export type ClientInfo =
       allowed_origins: string[];
       /** The key's scopes, admin and resource (see token-scopes.ts). */
       scopes: string[];
+      /** The format of the tokens it mints (jwt-access-tokens.ts). */
+      token_format: TokenFormat;
     }
   | { kind: 'resource_server'; id: string };
 
@@ -39,6 +41,7 @@ export function keyClientMetadata(key: ApplicationKey, variant: 'confidential' |
     organization_id: key.organizationId,
     allowed_origins: key.allowedOrigins,
     scopes: key.scopes,
+    token_format: key.tokenFormat,
   };
   const adminScopes = key.scopes.filter(isAdminScope);
   const common = { client_id: key.clientId, redirect_uris: [], response_types: [], [EXTRA_METADATA]: info };

@@ -1,6 +1,7 @@
 import type { Client } from 'oidc-provider';
 import type { Repositories } from '../domain/ports.ts';
 import { clientInfo } from './client-metadata.ts';
+import type { Clients } from './clients.ts';
 
 type TokenExtra = { application_key_id?: string; store_id?: string; organization_id?: string };
 
@@ -10,7 +11,7 @@ type TokenExtra = { application_key_id?: string; store_id?: string; organization
  * and an organization key also those of the organization's stores. Everyone else sees
  * `{"active": false}`, and so does everyone for a token whose key no longer exists.
  */
-export function createIntrospectionPolicy(repos: Repositories) {
+export function createIntrospectionPolicy(repos: Repositories, clients: Clients) {
   const storeOrganizations = new Map<string, string>(); // a store never changes organization
 
   async function organizationOfStore(storeId: string): Promise<string | undefined> {
@@ -21,21 +22,14 @@ export function createIntrospectionPolicy(repos: Repositories) {
     return store?.organizationId;
   }
 
-  /**
-   * A key's token is live only while its key exists: deleting a key revokes its tokens, but a
-   * token minted while the key was being deleted can be stored after that revocation ran.
-   */
-  async function keyExists(keyId: string, clientId: string | undefined): Promise<boolean> {
-    const key = await repos.applicationKeys.findById(keyId);
-    return key !== undefined && key.clientId === clientId;
-  }
-
   return async function allowedPolicy(_ctx: unknown, caller: Client, token: object): Promise<boolean> {
     const info = clientInfo(caller);
     if (!info) return false;
     const extra: TokenExtra = (token as { extra?: TokenExtra }).extra ?? {};
     const clientId = (token as { clientId?: string }).clientId;
-    if (extra.application_key_id && !(await keyExists(extra.application_key_id, clientId))) return false;
+    // a key's token is live only while its key exists (clients.ts)
+    if (extra.application_key_id && !(await clients.liveKey(extra.application_key_id, clientId)))
+      return false;
     if (info.kind === 'resource_server') return true;
     if (!extra.application_key_id) return false;
     if (info.owner.type === 'store') return extra.store_id === info.owner.id;

@@ -5,6 +5,7 @@ import type { Secrets } from '../domain/secrets.ts';
 import { chargeMinting, type ChargeKey } from './charge-minting.ts';
 import { clientBasedCORS, useHashedClientSecrets } from './client-auth.ts';
 import { createClientAdapter } from './client-adapter.ts';
+import type { Clients } from './clients.ts';
 import { ADMIN_SCOPE, EXTRA_METADATA, STOREFRONT_SCOPE } from './client-metadata.ts';
 import { features } from './configuration/features.ts';
 import { allowConsoleLoopbackRedirects, consoleClient } from './console-client.ts';
@@ -16,12 +17,16 @@ import { registerImplicitGrant } from './grants/implicit.ts';
 import { oauthRoutes } from './endpoints.ts';
 import { createIntrospectionPolicy } from './introspection-policy.ts';
 import { extraTokenClaims } from './token-claims.ts';
-import { keyTokenScopes } from './token-scopes.ts';
+import { createJwtAccessTokenReader } from './jwt-access-tokens.ts';
+import { withJwtAccessTokens } from './jwt-token-adapter.ts';
+import { KEY_RESOURCE, keyTokenScopes } from './token-scopes.ts';
 
 export type ProviderDeps = {
   issuer: string;
   adapter: new (name: string) => Adapter;
   repos: Repositories;
+  /** Keys and resource servers as OAuth clients, through the client cache. */
+  clients: Clients;
   secrets: Secrets;
   signingKeys: { keys: JWK[] };
   cookieKeys: string[];
@@ -36,15 +41,21 @@ export type ProviderDeps = {
  * Clients are application keys and resource servers; every other model uses the MongoDB adapter.
  */
 export function createProvider(deps: ProviderDeps): Provider {
-  const ClientAdapter = createClientAdapter(deps.repos);
+  const ClientAdapter = createClientAdapter(deps.clients);
+  const readJwt = createJwtAccessTokenReader({
+    issuer: deps.issuer,
+    signingKeys: deps.signingKeys.keys,
+    audience: KEY_RESOURCE,
+  });
   const provider = new Provider(deps.issuer, {
-    adapter: (name: string) => (name === 'Client' ? new ClientAdapter() : new deps.adapter(name)),
+    adapter: (name: string) =>
+      name === 'Client' ? new ClientAdapter() : withJwtAccessTokens(name, new deps.adapter(name), readJwt),
     routes: { ...oauthRoutes },
     jwks: deps.signingKeys,
     cookies: { keys: deps.cookieKeys },
     features: {
       ...features,
-      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos) },
+      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.repos, deps.clients) },
       resourceIndicators: { enabled: true, ...keyTokenScopes },
     },
     scopes: [ADMIN_SCOPE, STOREFRONT_SCOPE, ...ADMIN_SCOPES],

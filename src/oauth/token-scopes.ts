@@ -1,5 +1,6 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ADMIN_SCOPE, clientInfo } from './client-metadata.ts';
+import { accessTokenFormat } from './jwt-access-tokens.ts';
 
 /**
  * The resource indicator (RFC 8707) of every application key's client_credentials token: "what
@@ -45,7 +46,7 @@ export const keyTokenScopes: Pick<ResourceIndicators, 'defaultResource' | 'getRe
           lacking.join(' '),
         );
     }
-    return { scope: keyScopes, audience: KEY_RESOURCE, accessTokenFormat: 'opaque' };
+    return { scope: keyScopes, audience: KEY_RESOURCE, ...accessTokenFormat(info.token_format) };
   },
 };
 

@@ -74,4 +74,21 @@ describe('key changes across two instances sharing Redis', () => {
     expect(await mint(first.url, key, key.secret)).toBe(401);
     expect(await mint(secondUrl, key, key.secret)).toBe(401);
   });
+
+  it("a jwt key's tokens: verified by either instance, refused within 1 s on the other once deleted", async () => {
+    const { f, first, secondUrl } = cluster;
+    const org = await f.organization(10_000);
+    const store = await f.store(org.id, 1000);
+    const key = await f.key({ type: 'store', id: store.id }, { tokenFormat: 'jwt' });
+    const token = await f.token(key); // minted by the first instance, stored nowhere
+    expect(token.split('.')).toHaveLength(3);
+    const path = `/v2/stores/${store.id}`;
+    const admin = adminClient(first.url, await f.token(await f.key({ type: 'organization', id: org.id })));
+    expect((await adminClient(secondUrl, token).get(path)).status).toBe(200);
+
+    expect((await admin.delete(`${path}/application-keys/${key.id}`)).status).toBe(204);
+    expect((await adminClient(first.url, token).get(path)).status).toBe(401);
+    const ms = await within(async () => (await adminClient(secondUrl, token).get(path)).status, 401, 1000);
+    expect(ms).toBeLessThanOrEqual(1000);
+  });
 });

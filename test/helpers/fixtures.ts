@@ -28,6 +28,7 @@ export function fixtures(runtime: Runtime, baseUrl: string) {
         allowedOrigins?: string[];
         name?: string;
         scopes?: string[];
+        tokenFormat?: 'opaque' | 'jwt';
       } = {},
     ) {
       const { key, secret } = await applicationKeys.create(cli, owner, {

@@ -12,6 +12,12 @@ export type OutageProxy = {
    * arrives, answering nothing (a frozen host or a firewall dropping packets).
    */
   set(mode: OutageMode): Promise<void>;
+  /**
+   * While forwarding, a connection on which the client sends bytes that `matches` (a command the
+   * test names, say) becomes a black hole from that message on: the command never reaches the
+   * database and nothing more is answered on that connection. `undefined` stops watching.
+   */
+  swallowWhen(matches: ((chunk: Buffer) => boolean) | undefined): void;
   close(): Promise<void>;
 };
 
@@ -31,6 +37,7 @@ export async function startOutageProxy(target: net.NetConnectOpts): Promise<Outa
   const port = await freePort();
   const sockets = new Set<net.Socket>();
   let mode: OutageMode = 'forward';
+  let swallow: ((chunk: Buffer) => boolean) | undefined;
   let server: net.Server | undefined;
 
   const track = (socket: net.Socket) => {
@@ -48,8 +55,13 @@ export async function startOutageProxy(target: net.NetConnectOpts): Promise<Outa
     const upstream = net.connect(target);
     track(upstream);
     // bytes pass only while forwarding; a black hole that starts mid-connection swallows them
-    client.on('data', (chunk) => mode === 'forward' && upstream.write(chunk));
-    upstream.on('data', (chunk) => mode === 'forward' && client.write(chunk));
+    let swallowed = false;
+    const passes = () => mode === 'forward' && !swallowed;
+    client.on('data', (chunk: Buffer) => {
+      if (passes() && swallow?.(chunk)) swallowed = true;
+      if (passes()) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => passes() && client.write(chunk));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   };
@@ -83,6 +95,9 @@ export async function startOutageProxy(target: net.NetConnectOpts): Promise<Outa
       // leaving a black hole: end the swallowed connections, as a timed-out client would
       if (previous === 'blackhole' && next === 'forward') dropAll();
       if (!server) await listen();
+    },
+    swallowWhen(matches) {
+      swallow = matches;
     },
     async close() {
       const closed = stopListening();

@@ -17,7 +17,10 @@ export type TestServer = {
   logs: string[];
   /** A connection of the test's own to the server's database, for asserting what was stored. */
   db: Connection;
-  /** The domain over the same database and keys, acting as the CLI does: for setting up fixtures. */
+  /**
+   * The domain over the same database and keys, acting as the CLI does: for setting up fixtures.
+   * Its key changes reach the server's client cache at once, as if made on the server's instance.
+   */
   runtime: Runtime;
   /** Environment for another process (CLI, second server) sharing this server's database and keys. */
   sharedEnv: Record<string, string>;
@@ -46,7 +49,7 @@ export async function startTestServer(
   const { logger, lines } = capturedLogger(config.logLevel);
   const server = await startServer(config, logger, options);
   const db = await connectMongo(config.mongodbUri ?? '');
-  const runtime = await openRuntime(config, logger);
+  const runtime = await openRuntime(config, logger, { onClientChanged: server.forgetClient });
   return {
     url: server.url,
     metricsUrl: server.metricsUrl,

@@ -5,6 +5,7 @@ import type { Repositories } from '../../domain/ports.ts';
 import { AppError } from '../../errors.ts';
 import { ADMIN_SCOPE, STOREFRONT_SCOPE } from '../../oauth/client-metadata.ts';
 import type { SignInClaims } from '../../oauth/token-claims.ts';
+import type { Clients } from '../../oauth/clients.ts';
 
 const unauthorized = (detail: string) =>
   new AppError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="appkeys"' } });
@@ -14,7 +15,9 @@ const unauthorized = (detail: string) =>
  * its key must still exist (a deleted key's tokens stop working at once). Implicit (storefront)
  * tokens become a `storefront` actor, which permissions refuse everywhere on the admin API.
  */
-export function authenticate(deps: { provider: Provider; repos: Repositories }) {
+export type AuthenticateDeps = { provider: Provider; repos: Repositories; clients: Clients };
+
+export function authenticate(deps: AuthenticateDeps) {
   return async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {
     const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'));
     if (!match?.[1]) throw unauthorized('Send an access token as Authorization: Bearer <token>.');
@@ -24,9 +27,8 @@ export function authenticate(deps: { provider: Provider; repos: Repositories }) 
       return next();
     }
     const keyId = (token.extra as { application_key_id?: string } | undefined)?.application_key_id;
-    const key = keyId ? await deps.repos.applicationKeys.findById(keyId) : undefined;
-    if (!key || key.clientId !== token.clientId)
-      throw unauthorized('The access token is invalid, expired or revoked.');
+    const key = keyId ? await deps.clients.liveKey(keyId, token.clientId) : undefined;
+    if (!key) throw unauthorized('The access token is invalid, expired or revoked.');
     const scopes = new Set((token.scope ?? '').split(' ').filter(Boolean));
     const common = { keyId: key.id, owner: key.owner, organizationId: key.organizationId };
     const actor: Actor = scopes.has(STOREFRONT_SCOPE)
@@ -46,7 +48,7 @@ function effectiveScopes(tokenScopes: Set<string>, keyScopes: string[]): Readonl
 }
 
 /** A person's access token (authorization code flow of appkeys-console): the user with current memberships. */
-async function userActor(deps: { provider: Provider; repos: Repositories }, value: string): Promise<Actor> {
+async function userActor(deps: AuthenticateDeps, value: string): Promise<Actor> {
   const token = await deps.provider.AccessToken.find(value);
   if (!token?.isValid || !token.accountId)
     throw unauthorized('The access token is invalid, expired or revoked.');
@@ -73,7 +75,7 @@ async function userActor(deps: { provider: Provider; repos: Repositories }, valu
 }
 
 export function actorOf(ctx: Context): Actor {
-  const actor = ctx.state.actor as Actor | undefined;
+  const { actor } = ctx.state;
   if (!actor) throw new Error('authenticate middleware did not run');
   return actor;
 }

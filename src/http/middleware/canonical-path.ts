@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../../errors.ts';
 import type { PathCanonicaliser } from '../canonical-path.ts';
-import { errorDocument } from './render-errors.ts';
+import { presentError } from '../../resources/errors.ts';
 
 const adminPath = /^\/v2(\/|$)/i;
 
@@ -16,7 +16,7 @@ export function canonicalPath(canonicalise: PathCanonicaliser) {
     if (!canonical.ok) {
       ctx.status = 400;
       ctx.body = adminPath.test(ctx.path)
-        ? errorDocument(new AppError('bad_request', canonical.reason))
+        ? presentError(new AppError('bad_request', canonical.reason))
         : { error: 'invalid_request', error_description: canonical.reason };
       return;
     }

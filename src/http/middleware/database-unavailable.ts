@@ -3,8 +3,6 @@ import type Provider from 'oidc-provider';
 import type { Logger } from '../../infra/logger.ts';
 import { asDatabaseUnavailable, isDatabaseUnavailable } from '../../infra/mongo/unavailable.ts';
 
-const MARK = 'databaseUnavailable';
-
 /**
  * Answers 503 with Retry-After and an RFC 6749 `temporarily_unavailable` body when the database
  * fails a request outside /v2 (which renders its own errors). oidc-provider catches the errors of
@@ -14,7 +12,7 @@ const MARK = 'databaseUnavailable';
  */
 export function answerDatabaseUnavailable(provider: Provider, logger: Logger) {
   provider.on('server_error', (ctx: Context, error: unknown) => {
-    if (isDatabaseUnavailable(error)) ctx.state[MARK] = error;
+    if (isDatabaseUnavailable(error)) ctx.state.databaseUnavailable = error;
   });
   return async function answerDatabaseUnavailableMiddleware(ctx: Context, next: Next): Promise<void> {
     let thrown: unknown;
@@ -24,7 +22,7 @@ export function answerDatabaseUnavailable(provider: Provider, logger: Logger) {
       if (!isDatabaseUnavailable(error)) throw error;
       thrown = error;
     }
-    const unavailable = asDatabaseUnavailable(thrown ?? ctx.state[MARK]);
+    const unavailable = asDatabaseUnavailable(thrown ?? ctx.state.databaseUnavailable);
     if (!unavailable) return;
     logger.warn({ path: ctx.path, reason: String(unavailable.cause) }, 'database unavailable');
     ctx.status = unavailable.status;

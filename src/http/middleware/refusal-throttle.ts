@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { actorRef, type Actor } from '../../domain/actors.ts';
+import { actorRef } from '../../domain/actors.ts';
 import { AppError } from '../../errors.ts';
 import { counterLimiter } from '../../infra/counter-limiter.ts';
 import { chargedOf } from './rate-limit.ts';
@@ -9,7 +9,7 @@ import { chargedOf } from './rate-limit.ts';
 export type RefusalThrottleOptions = { points: number; seconds: number };
 
 const callerOf = (ctx: Context): string => {
-  const actor = ctx.state.actor as Actor | undefined;
+  const { actor } = ctx.state;
   if (!actor) return `address:${ctx.ip}`;
   const ref = actorRef(actor);
   return `${ref.type}:${ref.id ?? ''}`;

@@ -2,8 +2,7 @@ import type { Context, Next } from 'koa';
 import { AppError, errorStatus, type ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { asDatabaseUnavailable } from '../../infra/mongo/unavailable.ts';
-
-type Rendered = { status: number; title: string; detail: string; code: string };
+import { presentError } from '../../resources/errors.ts';
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -18,20 +17,6 @@ function toAppError(error: unknown): AppError {
     return new AppError(code, (error as Error).message, { cause: error });
   }
   return new AppError('internal', 'Internal Server Error', { cause: error, expose: false });
-}
-
-/** The `{"errors": [...]}` document of one error (its detail only when exposed). */
-export function errorDocument(error: AppError): { errors: [Rendered] } {
-  return {
-    errors: [
-      {
-        status: error.status,
-        title: error.title,
-        detail: error.expose ? error.message : 'The server could not complete the request.',
-        code: error.code,
-      },
-    ],
-  };
 }
 
 /**
@@ -49,7 +34,10 @@ export function renderErrors(logger: Logger) {
         logger.warn({ path: ctx.path, reason: String(error.cause ?? error.message) }, 'database unavailable');
       ctx.status = error.status;
       ctx.set(error.headers);
-      ctx.body = errorDocument(error);
+      // every 401 names the scheme (RFC 6750 section 3), also when the domain refuses a token
+      if (error.status === 401 && !ctx.response.get('WWW-Authenticate'))
+        ctx.set('WWW-Authenticate', 'Bearer realm="appkeys"');
+      ctx.body = presentError(error);
     }
   };
 }

@@ -7,8 +7,10 @@ const LIMIT = 56 * 1024; // oidc-provider's own limit for form bodies
 /**
  * Reads the form body of every POST that reaches oidc-provider (/token, introspection,
  * revocation, ...) before it does, strictly: a body, name or value that is not UTF-8 answers 400
- * `invalid_request` instead of reaching the provider with U+FFFD in place of the bytes. The
- * provider then parses the same text from `ctx.request.body`.
+ * `invalid_request` instead of reaching the provider with U+FFFD in place of the bytes. This is
+ * the one read of the body: later steps get its parse from `readForm`/`sentForm` (the token-request
+ * rewrite, the failed-authentication throttle's client id), and the provider parses the text from
+ * `ctx.request.body`.
  */
 export async function strictFormBody(ctx: Context, next: Next): Promise<void> {
   if (ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return next();

@@ -1,35 +1,18 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
 import type { OwnerRef } from '../../domain/types.ts';
 import { AppError } from '../../errors.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { ownerParam, ownerRoutes } from '../owner-routes.ts';
-import { presentKey, withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
-import { envelope, name, origin, pageQuery, reservedRateLimit, scopeList, toPage } from '../schemas.ts';
-
-const type = z.literal('application_key').optional();
-const allowedOrigins = z.array(origin).max(50);
-const createKey = envelope({
-  type,
-  name,
-  reserved_rate_limit: reservedRateLimit.optional(),
-  allowed_origins: allowedOrigins.optional(),
-  scopes: scopeList.optional(),
-});
-const updateKey = envelope({
-  type,
-  id: z.string().optional(),
-  name: name.optional(),
-  reserved_rate_limit: reservedRateLimit.optional(),
-  allowed_origins: allowedOrigins.optional(),
-  scopes: scopeList.optional(),
-});
-const listQuery = pageQuery.extend({
-  unused_for_days: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).optional(),
-});
+import {
+  createKeyInput,
+  listKeysQuery,
+  presentKey,
+  updateKeyInput,
+} from '../../resources/application-keys.ts';
+import { toPage, withWarnings } from '../../resources/shapes.ts';
 
 /** Where the key routes are mounted, and how each finds the owner it acts on. */
 const mounts: Array<{ prefix: string; owner: (ctx: Context) => OwnerRef }> = [
@@ -58,19 +41,20 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
     const item = `${collection}/:keyId`;
 
     router.post(collection, async (ctx) => {
-      const { data } = await jsonBody(ctx, createKey);
+      const { data } = await jsonBody(ctx, createKeyInput);
       const { key, secret, warnings } = await keys.create(actorOf(ctx), owner(ctx), {
         name: data.name,
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
         scopes: data.scopes,
+        tokenFormat: data.token_format,
       });
       ctx.status = 201;
       ctx.body = { data: presentKey(key, secret), ...withWarnings(warnings) };
     });
 
     router.get(collection, async (ctx) => {
-      const query = queryParams(ctx, listQuery);
+      const query = queryParams(ctx, listKeysQuery);
       const page = toPage(query);
       const { items, total, totalReserved } = await keys.list(
         actorOf(ctx),
@@ -89,14 +73,16 @@ export function applicationKeyRoutes(router: Router, domain: Domain): void {
     });
 
     const update = async (ctx: Context) => {
-      const { data } = await jsonBody(ctx, updateKey);
+      const { data } = await jsonBody(ctx, updateKeyInput);
       if (data.id !== undefined && data.id !== ctx.params.keyId)
-        throw new AppError('bad_request', 'data.id does not match the key in the path.');
+        // a well-formed body naming another key: 409, as JSON:API answers a mismatched id (no schema can say it)
+        throw new AppError('conflict', `data.id ${JSON.stringify(data.id)} is not the key in the path.`);
       const { key, warnings } = await keys.update(actorOf(ctx), owner(ctx), ctx.params.keyId ?? '', {
         name: data.name,
         reservedRateLimit: data.reserved_rate_limit,
         allowedOrigins: data.allowed_origins,
         scopes: data.scopes,
+        tokenFormat: data.token_format,
       });
       ctx.body = { data: presentKey(key), ...withWarnings(warnings) };
     };

@@ -1,20 +1,17 @@
 import type Router from '@koa/router';
-import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
 import { heldAdminScopes } from '../../domain/permissions.ts';
 import { AppError } from '../../errors.ts';
 import type { SignInThrottle } from '../interactions/sign-in-throttle.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { jsonBody } from '../request-body.ts';
-import { envelope } from '../schemas.ts';
-import { presentMembership } from './members.ts';
-
-const verify = envelope({ otp: z.string().regex(/^\d{6}$/, 'must be 6 digits') });
-// lengths are checked by the domain, which says what the rule is
-const changePassword = envelope({
-  current_password: z.string().max(4096),
-  new_password: z.string().max(4096),
-});
+import {
+  changePasswordInput,
+  presentMe,
+  presentTotpConfirmed,
+  presentTotpEnrolment,
+  verifyTotpInput,
+} from '../../resources/users.ts';
 
 /** The signed-in person: memberships, their password, and enrolling the TOTP second factor. */
 export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottle): void {
@@ -23,21 +20,13 @@ export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottl
   router.get('/me', async (ctx) => {
     const user = await users.me(actorOf(ctx));
     const mine = await memberships.ofUser(user.id);
-    ctx.body = {
-      data: {
-        id: user.id,
-        type: 'user',
-        email: user.email,
-        operator: user.operator,
-        totp_enrolled: user.totpEnrolled,
-        // with the admin scopes each membership lets the person give a key (what a console offers)
-        memberships: mine.map(({ ownerName, ...m }) => ({
-          ...presentMembership({ ...m, totpEnrolled: user.totpEnrolled }),
-          owner: { ...m.owner, name: ownerName },
-          scopes: [...heldAdminScopes(actorOf(ctx), { owner: m.owner, organizationId: m.organizationId })],
-        })),
-      },
-    };
+    const actor = actorOf(ctx);
+    // with the admin scopes each membership lets the person give a key (what a console offers)
+    const withScopes = mine.map((m) => ({
+      ...m,
+      scopes: heldAdminScopes(actor, { owner: m.owner, organizationId: m.organizationId }),
+    }));
+    ctx.body = { data: presentMe(user, withScopes) };
   });
 
   // a wrong current password counts like a failed sign-in (same throttle, per address and account)
@@ -49,7 +38,7 @@ export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottl
       throw new AppError('rate_limited', `Too many wrong passwords; retry after ${wait} s.`, {
         headers: { 'Retry-After': String(wait) },
       });
-    const { data } = await jsonBody(ctx, changePassword);
+    const { data } = await jsonBody(ctx, changePasswordInput);
     const result = await users.changePassword(actor, data.current_password, data.new_password);
     if (result.outcome === 'wrong_password') {
       await throttle.failed(ctx.ip, account);
@@ -62,12 +51,12 @@ export function meRoutes(router: Router, domain: Domain, throttle: SignInThrottl
   router.post('/me/totp', async (ctx) => {
     const { secret, otpauthUri } = await users.enrolTotp(actorOf(ctx));
     ctx.status = 201;
-    ctx.body = { data: { type: 'totp', secret, otpauth_uri: otpauthUri, enrolled: false } };
+    ctx.body = { data: presentTotpEnrolment(secret, otpauthUri) };
   });
 
   router.post('/me/totp/verify', async (ctx) => {
-    const { data } = await jsonBody(ctx, verify);
+    const { data } = await jsonBody(ctx, verifyTotpInput);
     await users.confirmTotp(actorOf(ctx), data.otp);
-    ctx.body = { data: { type: 'totp', enrolled: true } };
+    ctx.body = { data: presentTotpConfirmed() };
   });
 }

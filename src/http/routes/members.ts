@@ -1,32 +1,10 @@
 import type Router from '@koa/router';
-import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
-import type { Member } from '../../domain/types.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { ownerParam, ownerRoutes } from '../owner-routes.ts';
-import { withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
-import { envelope, pageQuery, toPage } from '../schemas.ts';
-
-const email = z.email().max(320);
-const addMember = envelope({
-  email,
-  role: z.enum(['org_admin', 'store_owner', 'store_admin', 'store_member']),
-});
-const setPermissions = envelope({ manage_application_keys: z.boolean() });
-
-export function presentMembership(m: Member) {
-  return {
-    id: m.id,
-    type: 'membership',
-    user_id: m.userId,
-    email: m.email,
-    role: m.role,
-    owner: m.owner,
-    permissions: { manage_application_keys: m.permissions.manageApplicationKeys },
-    totp_enrolled: m.totpEnrolled,
-  };
-}
+import { addMemberInput, presentMembership, setPermissionsInput } from '../../resources/memberships.ts';
+import { pageQuery, toPage, withWarnings } from '../../resources/shapes.ts';
 
 /** Members of organizations and stores, and the delegated key-management permission. */
 export function memberRoutes(router: Router, domain: Domain): void {
@@ -36,7 +14,7 @@ export function memberRoutes(router: Router, domain: Domain): void {
     const base = `${prefix}/members`;
 
     router.post(base, async (ctx) => {
-      const { data } = await jsonBody(ctx, addMember);
+      const { data } = await jsonBody(ctx, addMemberInput);
       const membership = await memberships.add(actorOf(ctx), owner(ctx), data);
       ctx.status = 201;
       ctx.body = { data: presentMembership(membership) };
@@ -53,8 +31,10 @@ export function memberRoutes(router: Router, domain: Domain): void {
       ctx.status = 204;
     });
 
+    // manage_application_keys is a store permission (DESIGN.md section 1): no organization route
+    if (type !== 'store') continue;
     router.put(`${base}/:userId/permissions`, async (ctx) => {
-      const { data } = await jsonBody(ctx, setPermissions);
+      const { data } = await jsonBody(ctx, setPermissionsInput);
       const { membership, warnings } = await memberships.setPermissions(
         actorOf(ctx),
         owner(ctx),

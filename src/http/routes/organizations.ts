@@ -1,25 +1,21 @@
 import type Router from '@koa/router';
-import { z } from 'zod';
 import type { Domain } from '../../domain/index.ts';
 import { actorOf } from '../middleware/authenticate.ts';
-import { presentOrganization, presentStore, withWarnings } from '../presenters.ts';
 import { jsonBody, queryParams } from '../request-body.ts';
-import { envelope, name, pageQuery, rateLimit, toPage } from '../schemas.ts';
-
-const createOwner = envelope({ name, rate_limit: rateLimit });
-const updateOwner = envelope({ name: name.optional(), rate_limit: rateLimit.optional() });
-const updateStore = envelope({
-  name: name.optional(),
-  rate_limit: rateLimit.optional(),
-  require_2fa_for_key_managers: z.boolean().optional(),
-});
+import {
+  createOrganizationInput,
+  presentOrganization,
+  updateOrganizationInput,
+} from '../../resources/organizations.ts';
+import { pageQuery, toPage, withWarnings } from '../../resources/shapes.ts';
+import { createStoreInput, presentStore, updateStoreInput } from '../../resources/stores.ts';
 
 /** Organizations and stores: create (operators; stores also org admins), read, rename, set limits. */
 export function organizationRoutes(router: Router, domain: Domain): void {
   const { organizations } = domain;
 
   router.post('/organizations', async (ctx) => {
-    const { data } = await jsonBody(ctx, createOwner);
+    const { data } = await jsonBody(ctx, createOrganizationInput);
     const organization = await organizations.createOrganization(actorOf(ctx), {
       name: data.name,
       rateLimit: data.rate_limit,
@@ -35,7 +31,7 @@ export function organizationRoutes(router: Router, domain: Domain): void {
   });
 
   router.patch('/organizations/:orgId', async (ctx) => {
-    const { data } = await jsonBody(ctx, updateOwner);
+    const { data } = await jsonBody(ctx, updateOrganizationInput);
     const { organization, warnings } = await organizations.updateOrganization(
       actorOf(ctx),
       ctx.params.orgId ?? '',
@@ -48,7 +44,7 @@ export function organizationRoutes(router: Router, domain: Domain): void {
   });
 
   router.post('/organizations/:orgId/stores', async (ctx) => {
-    const { data } = await jsonBody(ctx, createOwner);
+    const { data } = await jsonBody(ctx, createStoreInput);
     const store = await organizations.createStore(actorOf(ctx), ctx.params.orgId ?? '', {
       name: data.name,
       rateLimit: data.rate_limit,
@@ -68,7 +64,7 @@ export function organizationRoutes(router: Router, domain: Domain): void {
   });
 
   router.patch('/stores/:storeId', async (ctx) => {
-    const { data } = await jsonBody(ctx, updateStore);
+    const { data } = await jsonBody(ctx, updateStoreInput);
     const { store, warnings } = await organizations.updateStore(actorOf(ctx), ctx.params.storeId ?? '', {
       name: data.name,
       rateLimit: data.rate_limit,

@@ -3,9 +3,10 @@ import type { Domain } from '../../domain/index.ts';
 import type { Limiter } from '../../limiter/limiter.ts';
 import { actorOf } from '../middleware/authenticate.ts';
 import { ownerParam, ownerRoutes } from '../owner-routes.ts';
-import { presentAuditEvent } from '../presenters.ts';
 import { queryParams } from '../request-body.ts';
-import { pageQuery, toPage } from '../schemas.ts';
+import { presentAuditEvent } from '../../resources/audit-events.ts';
+import { presentRateLimitView } from '../../resources/rate-limit.ts';
+import { pageQuery, toPage } from '../../resources/shapes.ts';
 
 /** Read-only views of an owner: its rate limit and reservations, and its audit trail. */
 export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter): void {
@@ -17,23 +18,7 @@ export function ownerViewRoutes(router: Router, domain: Domain, limiter: Limiter
       const view = await domain.applicationKeys.rateLimitView(actorOf(ctx), owner(ctx), page);
       const reserving = view.keys.filter((key) => key.reservedRateLimit > 0).map((key) => key.id);
       const usage = await limiter.usage(owner(ctx), reserving);
-      ctx.body = {
-        data: {
-          rate_limit: view.rateLimit,
-          reserved: view.reserved,
-          shared_pool: view.sharedPool,
-          // requests counted against each bucket in the current one-second window
-          usage: { shared_pool: usage.shared },
-          keys: view.keys.map((key) => ({
-            id: key.id,
-            name: key.name,
-            reserved_rate_limit: key.reservedRateLimit,
-            usage: { reserved: usage.keys.get(key.id) ?? 0 },
-          })),
-        },
-        // `keys` is paginated (page[offset], page[limit]); the totals above cover all keys
-        meta: { results: { total: view.total, ...page } },
-      };
+      ctx.body = presentRateLimitView(view, usage, page);
     });
 
     router.get(`${prefix}/audit-events`, async (ctx) => {

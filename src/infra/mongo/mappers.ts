@@ -22,6 +22,7 @@ type KeyRow = Lean<{
   reserved_rate_limit: number;
   allowed_origins: string[];
   scopes?: string[] | null;
+  token_format?: string | null;
   created_by: { type: string; id?: string | null };
   created_at: Date;
   updated_at: Date;
@@ -52,6 +53,7 @@ export const toApplicationKey = (row: KeyRow, lastUsedAt: Date | null): Applicat
   allowedOrigins: row.allowed_origins ?? [],
   // keys made before scopes existed keep what they could do: every admin scope of their owner type
   scopes: row.scopes ?? [...ADMIN_SCOPES_OF[row.owner.type as OwnerType]],
+  tokenFormat: row.token_format === 'jwt' ? 'jwt' : 'opaque',
   createdBy: { type: row.created_by.type as ActorRef['type'], id: row.created_by.id ?? null },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -68,6 +70,7 @@ export const fromApplicationKey = (key: ApplicationKey) => ({
   reserved_rate_limit: key.reservedRateLimit,
   allowed_origins: key.allowedOrigins,
   scopes: key.scopes,
+  token_format: key.tokenFormat,
   created_by: key.createdBy,
   created_at: key.createdAt,
   updated_at: key.updatedAt,
@@ -79,6 +82,7 @@ export const keyFields = {
   reservedRateLimit: 'reserved_rate_limit',
   allowedOrigins: 'allowed_origins',
   scopes: 'scopes',
+  tokenFormat: 'token_format',
   secretHash: 'secret_hash',
   rateLimit: 'rate_limit',
   requireTwoFactorForKeyManagers: 'require_2fa_for_key_managers',

@@ -62,6 +62,8 @@ const applicationKeySchema = new Schema(
     allowed_origins: { type: [String], default: [] },
     // absent on keys made before scopes existed: they hold every admin scope of their owner type
     scopes: { type: [String], default: undefined },
+    // absent on keys made before token formats existed: opaque
+    token_format: { type: String, enum: ['opaque', 'jwt'], default: undefined },
     created_by: actor,
     ...timestamps,
   },

@@ -14,7 +14,7 @@ import {
   toMembership,
 } from './mappers.ts';
 import { createAuditEvents } from './audit-events.ts';
-import type { Models } from './models.ts';
+import type { ApplicationKeyDoc, Models, ResourceServerDoc } from './models.ts';
 
 /** MongoDB's duplicate-key error; FerretDB v1 reports a unique violation on update as an InternalError. */
 const isDuplicateKey = (error: unknown) => {
@@ -63,6 +63,11 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
     const lastUsed = new Map(usage.map((u) => [String(u._id), u.last_used_at]));
     return rows.map((row) => toApplicationKey(row, lastUsed.get(String(row._id)) ?? null));
   }
+
+  // the client lookups of the token and introspection paths read through the driver: mongoose's
+  // query layer (casting, hooks) cost more than the read itself there, and these rows need no schema
+  const keyRows = db.collection<ApplicationKeyDoc>(ApplicationKey.collection.collectionName);
+  const resourceServerRows = db.collection<ResourceServerDoc>(ResourceServer.collection.collectionName);
 
   async function allOfOwner(owner: OwnerRef) {
     return withUsage(await ApplicationKey.find(ownerFilter(owner)).sort({ created_at: 1, _id: 1 }).lean());
@@ -134,7 +139,7 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
       async findClientByClientId(clientId) {
         const parsed = parseClientId(clientId);
         if (parsed?.kind !== 'application_key') return undefined;
-        const row = await ApplicationKey.findById(parsed.id).lean();
+        const row = await keyRows.findOne({ _id: parsed.id });
         return row?.client_id === clientId ? toApplicationKey(row, null) : undefined;
       },
       async listByOwner(owner, page, filter) {
@@ -281,7 +286,7 @@ export function createRepositories(models: Models, db: mongo.Db): Repositories {
       async findByClientId(clientId) {
         const parsed = parseClientId(clientId);
         if (parsed?.kind !== 'resource_server') return undefined;
-        const row = await ResourceServer.findById(parsed.id).lean();
+        const row = await resourceServerRows.findOne({ _id: parsed.id });
         return row?.client_id === clientId ? toResourceServer(row) : undefined;
       },
     },

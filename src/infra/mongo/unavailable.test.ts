@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../errors.ts';
-import { asDatabaseUnavailable, isDatabaseUnavailable } from './unavailable.ts';
+import { asDatabaseUnavailable, isDatabaseUnavailable, RecordNotStoredError } from './unavailable.ts';
 
 const { mongo } = mongoose;
 
@@ -15,6 +15,10 @@ describe('which errors mean the database is unavailable', () => {
       new mongo.MongoServerError({ code: 50, errmsg: 'operation exceeded time limit' }),
       new Error('wrapped', { cause: new mongo.MongoNetworkError('reset') }),
       new AppError('unavailable', 'Another change of the same limits is in progress; try again.'),
+      // a token whose own document failed in a grouped insert: no token, but 503 and a retry
+      new RecordNotStoredError('a ClientCredentials record was not stored', {
+        cause: { index: 3, code: 2, errmsg: 'document failed' },
+      }),
     ];
     for (const error of unavailable) expect(isDatabaseUnavailable(error), String(error)).toBe(true);
   });

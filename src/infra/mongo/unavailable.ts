@@ -9,7 +9,18 @@ import { DATABASE_TIMEOUT_MS } from './connection.ts';
  * `{"error": "temporarily_unavailable"}` (RFC 6749) at the OAuth endpoints, a page at sign-in.
  */
 const { mongo } = mongoose;
+
+/**
+ * A record the answer depends on (a token) was refused by the database, that document alone (a
+ * write error of it in a grouped insert): answered like an outage, 503 with Retry-After, so that
+ * the client asks again instead of receiving a token that does not exist.
+ */
+export class RecordNotStoredError extends Error {
+  override name = 'RecordNotStoredError';
+}
+
 const unavailableClasses = [
+  RecordNotStoredError,
   mongo.MongoServerSelectionError, // no server answered within serverSelectionTimeoutMS
   mongo.MongoNetworkError, // refused, reset, closed; MongoNetworkTimeoutError (no reply in time); pool cleared
   mongo.MongoOperationTimeoutError,
@@ -43,13 +54,24 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 export const UNAVAILABLE_DETAIL = 'The database is unavailable right now; try again in a few seconds.';
 
+const unavailable = (cause: unknown) =>
+  new AppError('unavailable', UNAVAILABLE_DETAIL, {
+    expose: true,
+    cause,
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+
 /** The AppError for a database outage (503, exposed, with Retry-After), or undefined for any other error. */
 export function asDatabaseUnavailable(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error.code === 'unavailable' ? error : undefined;
-  if (!isDatabaseUnavailable(error)) return undefined;
-  return new AppError('unavailable', UNAVAILABLE_DETAIL, {
-    expose: true,
-    cause: error,
-    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-  });
+  return isDatabaseUnavailable(error) ? unavailable(error) : undefined;
+}
+
+/**
+ * A record the answer depends on (a token) was not stored: 503 with Retry-After whatever the
+ * reason, an outage or a write error of that one document, so that the client asks again instead
+ * of receiving a token that does not exist.
+ */
+export function notStored(error: unknown): AppError {
+  return asDatabaseUnavailable(error) ?? unavailable(error);
 }

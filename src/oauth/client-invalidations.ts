@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../infra/logger.ts';
+import type { ClientCache } from './client-cache.ts';
+
+/** The one channel on which instances (and the CLI) announce the client id of a changed key. */
+export const CLIENT_CHANGES_CHANNEL = 'appkeys:client-changed';
+
+/** How long a cached client may live while no invalidation channel is up: the contract's 1 s. */
+export const UNSUBSCRIBED_LIFETIME_MS = 1000;
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Announces a changed client to the other instances. Never throws: a change whose publication
+ * failed reaches an instance whose subscription stayed up when its cached entry expires
+ * (CLIENT_CACHE_TTL_MS), and one whose subscription was down within 1 s.
+ */
+export function createClientChangePublisher(redis: Redis, logger: Logger) {
+  return async function publishClientChange(clientId: string): Promise<void> {
+    try {
+      // a fresh connection (the CLI's) may still be connecting: wait a little rather than drop it
+      if (redis.status !== 'ready') await once(redis, 'ready', { signal: AbortSignal.timeout(1000) });
+      await redis.publish(CLIENT_CHANGES_CHANNEL, clientId);
+    } catch (error) {
+      logger.warn({ err: message(error), clientId }, 'client change not published to other instances');
+    }
+  };
+}
+
+/**
+ * Keeps this instance's client cache exact: every client id announced on the channel is
+ * forgotten. While the subscription is up, entries live `lifetimeMs`; while it is down (Redis
+ * unreachable, or not yet subscribed), 1 s. Announcements made while it was down are lost, so
+ * the cache is cleared each time it goes down and each time it is (re)subscribed.
+ */
+export function keepClientCacheFresh(
+  redis: Redis,
+  cache: Pick<ClientCache<unknown>, 'forget' | 'clear' | 'setLifetime'>,
+  options: { lifetimeMs: number },
+  logger: Logger,
+): { close(): void } {
+  // a connection of its own: a subscribed connection can issue no other command
+  const subscriber = redis.duplicate({ autoResubscribe: false, enableOfflineQueue: false });
+  let up = false;
+  cache.setLifetime(UNSUBSCRIBED_LIFETIME_MS);
+  subscriber.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis subscriber error'));
+  subscriber.on('message', (channel: string, clientId: string) => {
+    if (channel === CLIENT_CHANGES_CHANNEL) cache.forget(clientId);
+  });
+  subscriber.on('ready', () => {
+    subscriber.subscribe(CLIENT_CHANGES_CHANNEL).then(
+      () => {
+        cache.clear();
+        cache.setLifetime(options.lifetimeMs);
+        up = true;
+        logger.info('client cache: invalidations subscribed');
+      },
+      (error: unknown) => {
+        logger.warn({ err: message(error) }, 'client cache: subscribing failed, reconnecting');
+        subscriber.disconnect(true);
+      },
+    );
+  });
+  subscriber.on('close', () => {
+    if (!up) return;
+    up = false;
+    cache.clear();
+    cache.setLifetime(UNSUBSCRIBED_LIFETIME_MS);
+    logger.warn('client cache: invalidations lost, clients live 1 s until Redis is back');
+  });
+  return { close: () => subscriber.disconnect() };
+}
