@@ -10,7 +10,7 @@ import { fixture, formHeaders, memoryClient } from './fixtures.ts';
 import { KEYCLOAK_VERSION, keycloakClient, startKeycloak } from './keycloak.ts';
 import { load, type LoadResult } from './load.ts';
 import { markdown, n, summarize, type Rounds, type SystemResult } from './peers-report.ts';
-import { writeReadmeBlock } from './readme-block.ts';
+import { commit, writeReadmeBlock } from './readme-block.ts';
 import { spawnReady, startServices, stopChild } from './services.ts';
 import { startMain } from './workers.ts';
 
@@ -187,7 +187,7 @@ export async function peers(options: { quick: boolean; only?: string[]; workers?
   const result = summarize(measured);
   const cpu = os.cpus();
   const header =
-    `Run of ${new Date().toISOString().slice(0, 10)}${options.quick ? ' (--quick)' : ''}: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; ` +
+    `Run of ${new Date().toISOString().slice(0, 10)} at commit ${commit()}${options.quick ? ' (--quick)' : ''}: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; ` +
     `${CONNECTIONS} connections, warm-up ${timing.warmupSeconds} s, ${ROUNDS} rounds of ${timing.roundSeconds} s; ` +
     `rates are answers with 200 per second, the mean of the rounds (lowest-highest in brackets); p99 is the lowest-highest of the rounds. ` +
     `Load average before each system: ${measured.map((s) => `${s.id} ${s.loadAverageBefore[0]}`).join(', ')}.`;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { grouped, summarizeProfile, type CpuProfile } from './cpu-profile-summary.ts';
 import { fixture, formHeaders } from './fixtures.ts';
 import { load, type LoadResult } from './load.ts';
-import { writeReadmeBlock } from './readme-block.ts';
+import { commit, writeReadmeBlock } from './readme-block.ts';
 import { root, startServices, type Services } from './services.ts';
 
 const CONNECTIONS = 32;
@@ -111,7 +111,7 @@ export async function profile(options: {
   }
   const database = options.database === 'mongodb' ? 'MongoDB' : 'the embedded FerretDB';
   const markdown = [
-    `Run of ${new Date().toISOString().slice(0, 10)}${options.quick ? ' (--quick)' : ''} on ${database}, ` +
+    `Run of ${new Date().toISOString().slice(0, 10)} at commit ${commit()}${options.quick ? ' (--quick)' : ''} on ${database}, ` +
       `${os.cpus().length} cores, Node ${process.version}, load average before ${os.loadavg()[0]?.toFixed(2)}; ` +
       `${CONNECTIONS} connections, ${seconds} s per path after a warm-up, self time of the server's main thread ` +
       `inside the measured window${runs.token?.windowOnly && runs.introspection?.windowOnly ? '' : ' (whole profile: the clocks did not line up)'}.`,
