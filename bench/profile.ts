@@ -97,6 +97,7 @@ export async function profile(options: {
   readme?: 'before' | 'after';
 }) {
   const seconds = options.quick ? 5 : 15;
+  const loadBefore = os.loadavg()[0]?.toFixed(2);
   await rm(profiles, { recursive: true, force: true });
   await mkdir(profiles, { recursive: true });
   const runs: Partial<Record<Path, Awaited<ReturnType<typeof profiled>>>> = {};
@@ -112,7 +113,7 @@ export async function profile(options: {
   const database = options.database === 'mongodb' ? 'MongoDB' : 'the embedded FerretDB';
   const markdown = [
     `Run of ${new Date().toISOString().slice(0, 10)} at commit ${commit()}${options.quick ? ' (--quick)' : ''} on ${database}, ` +
-      `${os.cpus().length} cores, Node ${process.version}, load average before ${os.loadavg()[0]?.toFixed(2)}; ` +
+      `${os.cpus().length} cores, Node ${process.version}, load average ${loadBefore} before and ${os.loadavg()[0]?.toFixed(2)} after; ` +
       `${CONNECTIONS} connections, ${seconds} s per path after a warm-up, self time of the server's main thread ` +
       `inside the measured window${runs.token?.windowOnly && runs.introspection?.windowOnly ? '' : ' (whole profile: the clocks did not line up)'}.`,
     '',
