@@ -25,7 +25,9 @@ const allowedOrigins = z.array(origin).max(50);
 /** The format of a key's access tokens: `opaque` (stored) or `jwt` (RFC 9068, signed, not stored). */
 export const tokenFormat = z
   .enum(TOKEN_FORMATS)
-  .describe('Format of the access tokens the key mints: opaque (stored) or jwt (RFC 9068, signed, not stored).');
+  .describe(
+    'Format of the access tokens the key mints: opaque (stored) or jwt (RFC 9068, signed, not stored).',
+  );
 
 export const createKeyInput = envelope({
   type,
