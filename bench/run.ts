@@ -7,53 +7,18 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createMemoryBuckets } from '../src/limiter/memory-buckets.ts';
 import { createRedisBuckets } from '../src/limiter/redis-buckets.ts';
 import { limitsFrom } from '../src/limiter/limits.ts';
+import { clientCredentialsForm, fixture, formHeaders, memoryClient, tokenFor } from './fixtures.ts';
 import { introspectionAtScale } from './introspection-at-scale.ts';
 import { load } from './load.ts';
+import { peers } from './peers.ts';
+import { profile } from './profile.ts';
 import { cpuMsPerRequest } from './process-cpu.ts';
 import { soak } from './soak.ts';
 import { startServices, type Services } from './services.ts';
 import { workers } from './workers.ts';
 
-const cli = { kind: 'cli' } as const;
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 2 : 5;
-
-async function tokenFor(url: string, clientId: string, secret: string): Promise<string> {
-  const response = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function fixture(
-  services: Services,
-  storeLimit: number,
-  reservations: number[],
-  tokenFormat: 'opaque' | 'jwt' = 'opaque',
-) {
-  const { organizations, applicationKeys } = services.runtime.domain;
-  const org = await organizations.createOrganization(cli, {
-    name: `bench-${Date.now()}`,
-    rateLimit: 1_000_000,
-  });
-  const store = await organizations.createStore(cli, org.id, { name: 'store', rateLimit: storeLimit });
-  const keys = [];
-  for (const [i, reservedRateLimit] of reservations.entries()) {
-    const { key, secret } = await applicationKeys.create(
-      cli,
-      { type: 'store', id: store.id },
-      { name: `k${i}`, reservedRateLimit, tokenFormat },
-    );
-    keys.push({ key, secret: secret ?? '' });
-  }
-  return { store, keys };
-}
 
 /** The same authenticated /v2 route with and without the limiter, alternating to cancel drift. */
 async function limiterOverhead(services: Services) {
@@ -208,21 +173,21 @@ async function tokenIssuance(services: Services) {
   const ceiling = await services.memoryProvider();
   const { keys } = await fixture(services, 1_000_000, [0]);
   const { keys: jwtKeys } = await fixture(services, 1_000_000, [0], 'jwt');
-  const form = (id: string, secret: string) =>
-    new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: id,
-      client_secret: secret,
-    }).toString();
-  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   // CPU time per token of each server process: steadier than tokens/s on a shared machine
   const measure = (target: string, body: string) =>
     cpuMsPerRequest(services.pidOf(target), () =>
-      load({ url: `${target}/token`, method: 'POST', headers, body, concurrency: 16, seconds: SECONDS }),
+      load({
+        url: `${target}/token`,
+        method: 'POST',
+        headers: formHeaders,
+        body,
+        concurrency: 16,
+        seconds: SECONDS,
+      }),
     );
-  const ours = await measure(url, form(keys[0]!.key.clientId, keys[0]!.secret));
-  const memory = await measure(ceiling, form('bench', 'bench-secret-bench-secret-bench-secret'));
-  const jwt = await measure(url, form(jwtKeys[0]!.key.clientId, jwtKeys[0]!.secret));
+  const ours = await measure(url, clientCredentialsForm(keys[0]!.key.clientId, keys[0]!.secret));
+  const memory = await measure(ceiling, clientCredentialsForm(memoryClient.id, memoryClient.secret));
+  const jwt = await measure(url, clientCredentialsForm(jwtKeys[0]!.key.clientId, jwtKeys[0]!.secret));
   return {
     ours,
     memory,
@@ -233,13 +198,12 @@ async function tokenIssuance(services: Services) {
   };
 }
 
+/** The value of `--name=value`, if given. */
+const flag = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) || undefined;
+const minutes = Number(flag('minutes') ?? 10);
 /** `--heap-snapshots=DIR`: the soak writes each instance's heap after minute 1 and at the end there. */
-const heapSnapshots = process.argv
-  .find((a) => a.startsWith('--heap-snapshots='))
-  ?.slice('--heap-snapshots='.length);
-const minutes = Number(
-  /^--minutes=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--minutes=')) ?? '')?.[1] ?? 10,
-);
+const heapSnapshots = flag('heap-snapshots');
 const benchmarks = {
   limiterOverhead,
   decisionRate,
@@ -250,8 +214,26 @@ const benchmarks = {
   soak: (services: Services) => soak(services, minutes, { heapSnapshots }),
   workers: (services: Services) => workers(services, SECONDS * 2),
 } as const;
-/** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default). */
-const onlyWhenNamed = new Set(['soak', 'workers']);
+/** Benchmarks that start and stop their own systems, one at a time (the shared services stay down). */
+const standalone = {
+  peers: () => {
+    const workers = flag('workers') === undefined ? undefined : Number(flag('workers'));
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))
+      throw new Error('--workers takes a whole number >= 1');
+    return peers({ quick, only: flag('systems')?.split(','), workers });
+  },
+  profile: () => {
+    const readme = flag('readme');
+    if (readme !== undefined && readme !== 'before' && readme !== 'after')
+      throw new Error('--readme takes before or after');
+    const database = flag('database') ?? 'mongodb';
+    if (database !== 'mongodb' && database !== 'ferretdb')
+      throw new Error('--database takes mongodb or ferretdb');
+    return profile({ quick, database, readme });
+  },
+} as const;
+/** Run only when named: `npm run bench -- soak` (it takes `--minutes`, 10 by default), `workers`, `peers`, `profile`. */
+const onlyWhenNamed = new Set(['soak', 'workers', 'peers', 'profile']);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const machine = {
   cpus: os.cpus().length,
@@ -261,20 +243,31 @@ const machine = {
 };
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-const services = await startServices();
+let services: Services | undefined;
 try {
-  for (const [name, run] of Object.entries(benchmarks)) {
+  const all: Record<string, () => Promise<unknown>> = {
+    ...Object.fromEntries(
+      Object.entries(benchmarks).map(([name, run]) => [
+        name,
+        async () => run((services ??= await startServices())),
+      ]),
+    ),
+    ...standalone,
+  };
+  for (const [name, run] of Object.entries(all)) {
     if (only.length ? !only.includes(name) : onlyWhenNamed.has(name)) continue;
     process.stdout.write(`running ${name}...\n`);
-    const result = await run(services);
+    const result = await run();
     const record = { name, date: new Date().toISOString(), machine, quick, result };
     await writeFile(
       new URL(`./results/${name}.json`, import.meta.url),
       `${JSON.stringify(record, null, 2)}\n`,
     );
-    const { runs: _runs, ...summary } = result as Record<string, unknown>;
-    process.stdout.write(`${name}: ${JSON.stringify(summary)}\n`);
+    const { runs: _runs, markdown, ...summary } = result as Record<string, unknown>;
+    process.stdout.write(
+      typeof markdown === 'string' ? `\n${markdown}\n\n` : `${name}: ${JSON.stringify(summary)}\n`,
+    );
   }
 } finally {
-  await services.stop();
+  await services?.stop();
 }

@@ -10,7 +10,7 @@ import type { Services } from './services.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** src/main.ts with `workers` processes; ready once /metrics answers (the primary opens it last). */
-async function startMain(services: Services, workers: number) {
+export async function startMain(services: Services, workers: number) {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
