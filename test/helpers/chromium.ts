@@ -56,7 +56,8 @@ export async function launchChromium(): Promise<ChromiumSession> {
           page.problems.push(msg.text());
       });
       page.on('pageerror', (error) => page.problems.push(error.message));
-      page.on('close', () => void context.close());
+      // the page's context goes with it; when the browser itself is closing, the context already is
+      page.on('close', () => void context.close().catch(() => undefined));
       return page;
     },
     close: () => browser.close(),
