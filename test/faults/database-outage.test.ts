@@ -2,17 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
 import { freePort } from '../../src/infra/free-port.ts';
 import { waitUntil } from '../../src/infra/ferretdb/process-tools.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { capturedLogger } from '../helpers/captured-logs.ts';
-import { withDatabaseName } from '../helpers/database.ts';
 import { fixtures, ownerPath } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { serverOf, startOutageProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
+import { databaseBehindProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
 import { startConsoleSignIn } from '../helpers/sign-in.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -172,13 +170,9 @@ describe('the database behind a proxy that refuses, then black-holes, then forwa
   let server: TestServer;
 
   beforeAll(async () => {
-    // the run's database (FerretDB, or mongod when MONGODB_URI is set), reached only through the proxy
-    proxy = await startOutageProxy(serverOf(inject('mongoBaseUri')));
-    const uri = withDatabaseName(
-      `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
-      `outage_${Date.now().toString(36)}`,
-    );
-    server = await startTestServer({ MONGODB_URI: uri, LOG_LEVEL: 'warn' });
+    const behind = await databaseBehindProxy('outage');
+    proxy = behind.proxy;
+    server = await startTestServer({ MONGODB_URI: behind.uri, LOG_LEVEL: 'warn' });
   });
   afterAll(async () => {
     await proxy?.set('forward');

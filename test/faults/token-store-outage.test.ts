@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectionName } from '../../src/oauth/adapter-models.ts';
-import { withDatabaseName } from '../helpers/database.ts';
 import { fixtures } from '../helpers/fixtures.ts';
 import { json } from '../helpers/http.ts';
-import { serverOf, startOutageProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
+import { databaseBehindProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -27,12 +26,9 @@ let proxy: OutageProxy;
 let server: TestServer;
 
 beforeAll(async () => {
-  proxy = await startOutageProxy(serverOf(inject('mongoBaseUri')));
-  const uri = withDatabaseName(
-    `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
-    `token_store_${Date.now().toString(36)}`,
-  );
-  server = await startTestServer({ MONGODB_URI: uri, LOG_LEVEL: 'warn' });
+  const behind = await databaseBehindProxy('token_store');
+  proxy = behind.proxy;
+  server = await startTestServer({ MONGODB_URI: behind.uri, LOG_LEVEL: 'warn' });
 });
 afterAll(async () => {
   proxy?.swallowWhen(undefined);

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { once } from 'node:events';
+import { inject } from 'vitest';
 import { freePort } from '../../src/infra/free-port.ts';
+import { withDatabaseName } from './database.ts';
 
 export type OutageMode = 'forward' | 'refuse' | 'blackhole';
 
@@ -105,4 +107,18 @@ export async function startOutageProxy(target: net.NetConnectOpts): Promise<Outa
       await closed;
     },
   };
+}
+
+/**
+ * A proxy in front of the run's database (FerretDB, or mongod when MONGODB_URI is set) and the URI
+ * of a fresh database `<prefix>_<time>` reached only through it: a server given this URI loses its
+ * database when the proxy says so.
+ */
+export async function databaseBehindProxy(prefix: string): Promise<{ proxy: OutageProxy; uri: string }> {
+  const proxy = await startOutageProxy(serverOf(inject('mongoBaseUri')));
+  const uri = withDatabaseName(
+    `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
+    `${prefix}_${Date.now().toString(36)}`,
+  );
+  return { proxy, uri };
 }
