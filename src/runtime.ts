@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { createLimiter, type Limiter, type LimiterDeps } from './limiter/limiter.ts';
 import { loadOwnerLimits } from './limiter/load-limits.ts';
 import { withClientChanges } from './oauth/client-changes.ts';
-import { createClientChangePublisher } from './oauth/client-invalidations.ts';
+import { CLIENT_CHANGES_CHANNEL, createChangePublisher } from './oauth/client-invalidations.ts';
 
 export type Runtime = {
   database: Database;
@@ -58,7 +58,7 @@ export async function openRuntime(
     const redis = config.redisUrl
       ? createRedis(config.redisUrl, logger, config.redisCommandTimeoutMs)
       : undefined;
-    const publishClientChange = redis && createClientChangePublisher(redis, logger);
+    const publishClientChange = redis && createChangePublisher(redis, CLIENT_CHANGES_CHANNEL, logger);
     const repos = withClientChanges(createRepositories(models, db), async (clientId) => {
       options.onClientChanged?.(clientId);
       await publishClientChange?.(clientId);

@@ -25,7 +25,15 @@ import { consoleRoutes } from './http/console/routes.ts';
 import { openApiRoutes } from './http/openapi/routes.ts';
 import { createClientCache } from './oauth/client-cache.ts';
 import { createClients, type ClientRecord } from './oauth/clients.ts';
-import { keepClientCacheFresh, UNSUBSCRIBED_LIFETIME_MS } from './oauth/client-invalidations.ts';
+import {
+  CLIENT_CHANGES_CHANNEL,
+  createChangePublisher,
+  keepCachesFresh,
+  type InvalidatedCache,
+  TOKEN_REVOCATIONS_CHANNEL,
+  UNSUBSCRIBED_LIFETIME_MS,
+} from './oauth/client-invalidations.ts';
+import type { AdapterPayload } from 'oidc-provider';
 
 export type RunningServer = {
   url: string;
@@ -68,6 +76,11 @@ export async function startServer(
     lifetimeMs: UNSUBSCRIBED_LIFETIME_MS,
     onLookup: (result) => metrics.clientLookups.inc({ result }),
   });
+  const tokenCache = createClientCache<AdapterPayload>({
+    maxEntries: config.tokenCacheSize,
+    lifetimeMs: UNSUBSCRIBED_LIFETIME_MS,
+    onLookup: (result) => metrics.tokenLookups.inc({ result }),
+  });
   const runtime = await openRuntime(config, logger, {
     onClientChanged: (clientId) => clientCache.forget(clientId),
     onDecision: (owner, decision, backend, seconds) => {
@@ -85,9 +98,12 @@ export async function startServer(
     if (!db) throw new Error('database handle missing after connect');
     cleanups.push(schedulePurge(db, options.purgeIntervalMs ?? 60_000, logger));
     if (runtime.redis) {
-      const subscription = keepClientCacheFresh(
+      const subscription = keepCachesFresh(
         runtime.redis,
-        clientCache,
+        new Map<string, InvalidatedCache>([
+          [CLIENT_CHANGES_CHANNEL, clientCache],
+          [TOKEN_REVOCATIONS_CHANNEL, tokenCache],
+        ]),
         { lifetimeMs: config.clientCacheTtlMs },
         logger,
       );
@@ -104,6 +120,15 @@ export async function startServer(
       signingKeys,
       cookieKeys: [deriveKey(runtime.serverSecret, 'cookies')],
       accessTokenTtl: config.accessTokenTtl,
+      tokens:
+        config.tokenCacheSize > 0
+          ? {
+              cache: tokenCache,
+              revoked: runtime.redis
+                ? createChangePublisher(runtime.redis, TOKEN_REVOCATIONS_CHANNEL, logger)
+                : async () => undefined,
+            }
+          : undefined,
       chargeKey: options.withoutRateLimit
         ? undefined
         : (owner, keyId) => runtime.limiter.consume(owner, keyId),

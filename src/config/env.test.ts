@@ -95,7 +95,13 @@ describe('TRUST_PROXY, METRICS_PORT, METRICS_HOST, MAX_KEYS_PER_OWNER', () => {
 
 describe('WORKERS and the client cache', () => {
   it('defaults to one process and a 10,000-client cache living 30 s while subscribed', () => {
-    expect(loadConfig({})).toMatchObject({ workers: 1, clientCacheSize: 10_000, clientCacheTtlMs: 30_000 });
+    expect(loadConfig({})).toMatchObject({
+      workers: 1,
+      clientCacheSize: 10_000,
+      clientCacheTtlMs: 30_000,
+      tokenCacheSize: 10_000,
+    });
+    expect(loadConfig({ TOKEN_CACHE_SIZE: '0' }).tokenCacheSize).toBe(0);
   });
 
   it('takes several workers only with REDIS_URL, since the limiter must be shared', () => {
@@ -109,6 +115,7 @@ describe('WORKERS and the client cache', () => {
     ['WORKERS', 'many'],
     ['CLIENT_CACHE_SIZE', '0'],
     ['CLIENT_CACHE_TTL_MS', '10'],
+    ['TOKEN_CACHE_SIZE', '-1'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
   });

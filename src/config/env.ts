@@ -50,6 +50,8 @@ export const envSchema = z.object({
   CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   /** Lifetime of a cached client while Redis invalidations are subscribed (1 s otherwise). */
   CLIENT_CACHE_TTL_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Most keys' opaque tokens held in each process's token cache; 0 turns the cache off. */
+  TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Server processes (node:cluster) sharing the port; more than one needs the shared limiter. */
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
@@ -80,6 +82,7 @@ export type Config = Readonly<{
   maxKeysPerOwner: number;
   clientCacheSize: number;
   clientCacheTtlMs: number;
+  tokenCacheSize: number;
   workers: number;
 }>;
 
@@ -124,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     maxKeysPerOwner: e.MAX_KEYS_PER_OWNER,
     clientCacheSize: e.CLIENT_CACHE_SIZE,
     clientCacheTtlMs: e.CLIENT_CACHE_TTL_MS,
+    tokenCacheSize: e.TOKEN_CACHE_SIZE,
     workers: e.WORKERS,
   });
 }

@@ -25,6 +25,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    tokenLookups: new Counter({
+      name: 'appkeys_token_cache_lookups_total',
+      help: "Lookups of keys' opaque access tokens: served from the cache (hit) or read (load)",
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     tokensIssued: new Counter({
       name: 'appkeys_tokens_issued_total',
       help: 'Access tokens issued per grant',

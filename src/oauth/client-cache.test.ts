@@ -132,3 +132,23 @@ describe('client cache', () => {
     expect(reads).toEqual(['a']);
   });
 });
+
+describe('client cache put', () => {
+  it('serves a value put by this process without a read, for one lifetime', async () => {
+    const { cache, reads, load, advance } = setUp(3, 1000);
+    cache.put('t', 'written');
+    expect(await cache.get('t', load('t'))).toBe('written');
+    expect(reads).toEqual([]);
+    advance(1000);
+    expect(await cache.get('t', load('t'))).toBeUndefined();
+    expect(reads).toEqual(['t']);
+  });
+
+  it('forgets a value put, like one loaded', async () => {
+    const { cache, reads, load } = setUp();
+    cache.put('t', 'written');
+    cache.forget('t');
+    expect(await cache.get('t', load('t'))).toBeUndefined();
+    expect(reads).toEqual(['t']);
+  });
+});

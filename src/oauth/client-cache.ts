@@ -16,6 +16,8 @@
  *   id of the wrong shape), and a hostile caller sending random client ids can neither grow the
  *   cache nor push legitimate clients out of it. Failed client authentication is throttled anyway.
  * - **One load per client at a time**: concurrent lookups of a client not cached share one read.
+ *
+ * The token cache (token-cache.ts) is the same structure, keyed by a digest of the token.
  */
 export type ClientCacheOptions = {
   maxEntries: number;
@@ -76,6 +78,14 @@ export function createClientCache<V>(options: ClientCacheOptions) {
       );
       loading.set(clientId, promise);
       return promise;
+    },
+
+    /**
+     * Remembers a value this process has just written (a token it stored), for the current
+     * lifetime: the next lookup needs no read.
+     */
+    put(clientId: string, value: V): void {
+      remember(clientId, value, clock() + lifetimeMs);
     },
 
     /** The client changed or is gone: the next lookup reads it again. */

@@ -11,48 +11,58 @@ export const UNSUBSCRIBED_LIFETIME_MS = 1000;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Where instances announce the digest of a revoked token (token-cache.ts): never the token itself. */
+export const TOKEN_REVOCATIONS_CHANNEL = 'appkeys:token-revoked';
+
 /**
- * Announces a changed client to the other instances. Never throws: a change whose publication
- * failed reaches an instance whose subscription stayed up when its cached entry expires
- * (CLIENT_CACHE_TTL_MS), and one whose subscription was down within 1 s.
+ * Announces a change on `channel` (a changed client's id, a revoked token's digest) to the other
+ * instances. Never throws: a change whose publication failed reaches an instance whose
+ * subscription stayed up when its cached entry expires (CLIENT_CACHE_TTL_MS), and one whose
+ * subscription was down within 1 s.
  */
-export function createClientChangePublisher(redis: Redis, logger: Logger) {
-  return async function publishClientChange(clientId: string): Promise<void> {
+export function createChangePublisher(redis: Redis, channel: string, logger: Logger) {
+  return async function publishChange(id: string): Promise<void> {
     try {
       // a fresh connection (the CLI's) may still be connecting: wait a little rather than drop it
       if (redis.status !== 'ready') await once(redis, 'ready', { signal: AbortSignal.timeout(1000) });
-      await redis.publish(CLIENT_CHANGES_CHANNEL, clientId);
+      await redis.publish(channel, id);
     } catch (error) {
-      logger.warn({ err: message(error), clientId }, 'client change not published to other instances');
+      logger.warn({ err: message(error), channel, id }, 'change not published to other instances');
     }
   };
 }
 
+export type InvalidatedCache = Pick<ClientCache<unknown>, 'forget' | 'clear' | 'setLifetime'>;
+
 /**
- * Keeps this instance's client cache exact: every client id announced on the channel is
- * forgotten. While the subscription is up, entries live `lifetimeMs`; while it is down (Redis
+ * Keeps this instance's caches exact: every id announced on a cache's channel is forgotten from
+ * it. While the subscription is up, entries live `lifetimeMs`; while it is down (Redis
  * unreachable, or not yet subscribed), 1 s. Announcements made while it was down are lost, so
- * the cache is cleared each time it goes down and each time it is (re)subscribed.
+ * every cache is cleared each time it goes down and each time it is (re)subscribed.
  */
-export function keepClientCacheFresh(
+export function keepCachesFresh(
   redis: Redis,
-  cache: Pick<ClientCache<unknown>, 'forget' | 'clear' | 'setLifetime'>,
+  caches: ReadonlyMap<string, InvalidatedCache>,
   options: { lifetimeMs: number },
   logger: Logger,
 ): { close(): void } {
   // a connection of its own: a subscribed connection can issue no other command
   const subscriber = redis.duplicate({ autoResubscribe: false, enableOfflineQueue: false });
   let up = false;
-  cache.setLifetime(UNSUBSCRIBED_LIFETIME_MS);
+  const all = [...caches.values()];
+  const reset = (lifetimeMs: number) => {
+    for (const cache of all) {
+      cache.clear();
+      cache.setLifetime(lifetimeMs);
+    }
+  };
+  for (const cache of all) cache.setLifetime(UNSUBSCRIBED_LIFETIME_MS);
   subscriber.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis subscriber error'));
-  subscriber.on('message', (channel: string, clientId: string) => {
-    if (channel === CLIENT_CHANGES_CHANNEL) cache.forget(clientId);
-  });
+  subscriber.on('message', (channel: string, id: string) => caches.get(channel)?.forget(id));
   subscriber.on('ready', () => {
-    subscriber.subscribe(CLIENT_CHANGES_CHANNEL).then(
+    subscriber.subscribe(...caches.keys()).then(
       () => {
-        cache.clear();
-        cache.setLifetime(options.lifetimeMs);
+        reset(options.lifetimeMs);
         up = true;
         logger.info('client cache: invalidations subscribed');
       },
@@ -65,9 +75,8 @@ export function keepClientCacheFresh(
   subscriber.on('close', () => {
     if (!up) return;
     up = false;
-    cache.clear();
-    cache.setLifetime(UNSUBSCRIBED_LIFETIME_MS);
-    logger.warn('client cache: invalidations lost, clients live 1 s until Redis is back');
+    reset(UNSUBSCRIBED_LIFETIME_MS);
+    logger.warn('client cache: invalidations lost, clients and tokens live 1 s until Redis is back');
   });
   return { close: () => subscriber.disconnect() };
 }

@@ -69,6 +69,7 @@ function publicJwk(privateJwk: object): JWK {
 
 /** Whether a token parameter is a JWT (what oidc-provider's introspection refuses). */
 export function looksLikeJwt(value: string): boolean {
+  if (!isStructured(value)) return false; // an opaque value: no decoding, no exception thrown
   try {
     return Boolean(decodeProtectedHeader(value));
   } catch {

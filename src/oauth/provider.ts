@@ -1,4 +1,4 @@
-import Provider, { type Adapter, type JWK } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload, type JWK } from 'oidc-provider';
 import type { Repositories } from '../domain/ports.ts';
 import { ADMIN_SCOPES } from '../domain/scopes.ts';
 import type { Secrets } from '../domain/secrets.ts';
@@ -20,6 +20,9 @@ import { extraTokenClaims } from './token-claims.ts';
 import { createJwtAccessTokenReader } from './jwt-access-tokens.ts';
 import { withJwtAccessTokens } from './jwt-token-adapter.ts';
 import { KEY_RESOURCE, keyTokenScopes } from './token-scopes.ts';
+import { withTokenCache } from './token-cache.ts';
+import { bitsOfOpaqueRandomness, withModelOfTokenIds } from './token-ids.ts';
+import type { ClientCache } from './client-cache.ts';
 
 export type ProviderDeps = {
   issuer: string;
@@ -33,6 +36,8 @@ export type ProviderDeps = {
   accessTokenTtl: number;
   /** Charges each token minted for a key (absent only in the limiter-overhead benchmark). */
   chargeKey?: ChargeKey;
+  /** Keys' opaque tokens in memory (token-cache.ts); `revoked` tells the other instances. */
+  tokens?: { cache: ClientCache<AdapterPayload>; revoked: (digest: string) => Promise<void> };
 };
 
 /**
@@ -48,8 +53,16 @@ export function createProvider(deps: ProviderDeps): Provider {
     audience: KEY_RESOURCE,
   });
   const provider = new Provider(deps.issuer, {
-    adapter: (name: string) =>
-      name === 'Client' ? new ClientAdapter() : withJwtAccessTokens(name, new deps.adapter(name), readJwt),
+    adapter: (name: string) => {
+      if (name === 'Client') return new ClientAdapter();
+      const stored = new deps.adapter(name);
+      const cached =
+        name === 'ClientCredentials' && deps.tokens
+          ? withTokenCache(stored, deps.tokens.cache, deps.tokens.revoked)
+          : stored;
+      return withJwtAccessTokens(name, withModelOfTokenIds(name, cached), readJwt);
+    },
+    formats: { bitsOfOpaqueRandomness },
     routes: { ...oauthRoutes },
     jwks: deps.signingKeys,
     cookies: { keys: deps.cookieKeys },
