@@ -132,13 +132,19 @@ export async function startServices(options: { database?: DatabaseChoice } = {})
         issuer?: string;
         memoryProbe?: boolean;
         nodeArgs?: string[];
+        /** More configuration for this server (TOKEN_CACHE_SIZE=0, say). */
+        env?: Record<string, string>;
       } = {},
     ) =>
-      start('bench/server-process.ts', options.issuer ? { ISSUER: options.issuer } : {}, {
-        args: options.withoutRateLimit ? ['--without-rate-limit'] : [],
-        nodeArgs: options.nodeArgs,
-        probe: options.memoryProbe,
-      }),
+      start(
+        'bench/server-process.ts',
+        { ...options.env, ...(options.issuer ? { ISSUER: options.issuer } : {}) },
+        {
+          args: options.withoutRateLimit ? ['--without-rate-limit'] : [],
+          nodeArgs: options.nodeArgs,
+          probe: options.memoryProbe,
+        },
+      ),
     memoryProvider: () => start('bench/memory-provider-process.ts', {}),
     /** The process id of a server started here, by its URL (for reading its memory use). */
     pidOf: (url: string) => children.get(url)?.pid,
