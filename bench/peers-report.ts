@@ -43,7 +43,7 @@ function ratios(results: SystemResult[]) {
 /** The goals of issue 8 for appkeys on each database, judged from this run. */
 function goals(results: SystemResult[], r: ReturnType<typeof ratios>) {
   return results
-    .filter((s) => s.id === 'mongodb' || s.id === 'ferretdb')
+    .filter((s) => /^(mongodb|ferretdb)(-workers)?$/.test(s.id))
     .flatMap((s) => {
       const x = r[s.id]!;
       const check = (goal: string, value: number | undefined, ok: (v: number) => boolean, digits = 2) => ({
@@ -89,11 +89,11 @@ export function markdown(result: ReturnType<typeof summarize>, header: string) {
       '',
       'Goals of issue 8 for appkeys, judged from this run:',
       '',
-      '| database | goal | measured | met |',
+      '| appkeys | goal | measured | met |',
       '|---|---|---|---|',
       ...result.goals.map(
         (g) =>
-          `| ${g.system} | ${g.goal} | ${g.measured ?? '-'} | ${g.met === undefined ? '-' : g.met ? 'yes' : '**no**'} |`,
+          `| ${result.systems.find((s) => s.id === g.system)?.label.replace(/^appkeys \+ /, '') ?? g.system} | ${g.goal} | ${g.measured ?? '-'} | ${g.met === undefined ? '-' : g.met ? 'yes' : '**no**'} |`,
       ),
     );
   const failing = result.systems.filter(

@@ -1,5 +1,5 @@
 // The peers benchmark (`npm run bench -- peers [--quick] [--systems=keycloak,mongodb,ferretdb,memory]
-// [--workers=N]`):
+// [--workers=N]`; with --workers, appkeys is measured both as one process and as a WORKERS=N cluster):
 // client_credentials tokens/s and introspections/s, with p99, of Keycloak, appkeys on MongoDB,
 // appkeys on the embedded FerretDB and oidc-provider with its in-memory adapter. One system runs at
 // a time (started, measured, stopped), all under the same closed-loop load: 32 keep-alive
@@ -54,6 +54,26 @@ async function appkeys(database: 'ferretdb' | 'mongodb', workers?: number): Prom
   }
 }
 
+/** appkeys on one database: one process, and with `workers` also a WORKERS=N cluster beside it. */
+function appkeysSystems(database: 'mongodb' | 'ferretdb', workers?: number): System[] {
+  const name =
+    database === 'ferretdb'
+      ? 'appkeys + embedded FerretDB'
+      : process.env.MONGODB_URI
+        ? 'appkeys + MongoDB (MONGODB_URI)'
+        : 'appkeys + MongoDB 6.0.5';
+  const one: System = { id: database, label: name, start: () => appkeys(database) };
+  if (!workers || workers === 1) return [one];
+  return [
+    one,
+    {
+      id: `${database}-workers`,
+      label: `${name}, WORKERS=${workers}`,
+      start: () => appkeys(database, workers),
+    },
+  ];
+}
+
 const systems = (workers?: number): System[] => [
   {
     id: 'keycloak',
@@ -63,16 +83,8 @@ const systems = (workers?: number): System[] => [
       return { ...keycloak, clientId: keycloakClient.id, secret: keycloakClient.secret };
     },
   },
-  {
-    id: 'mongodb',
-    label: `${process.env.MONGODB_URI ? 'appkeys + MongoDB (MONGODB_URI)' : 'appkeys + MongoDB 6.0.5'}${workers ? `, WORKERS=${workers}` : ''}`,
-    start: () => appkeys('mongodb', workers),
-  },
-  {
-    id: 'ferretdb',
-    label: `appkeys + embedded FerretDB${workers ? `, WORKERS=${workers}` : ''}`,
-    start: () => appkeys('ferretdb', workers),
-  },
+  ...appkeysSystems('mongodb', workers),
+  ...appkeysSystems('ferretdb', workers),
   {
     id: 'memory',
     label: 'oidc-provider, in-memory adapter',
@@ -159,7 +171,8 @@ export async function peers(options: { quick: boolean; only?: string[]; workers?
   const log = (line: string) => process.stdout.write(`peers: ${line}\n`);
   const measured: SystemResult[] = [];
   for (const system of systems(options.workers)) {
-    if (options.only && !options.only.includes(system.id)) continue;
+    // --systems names databases: `mongodb` selects its WORKERS run too
+    if (options.only && !options.only.includes(system.id.replace(/-workers$/, ''))) continue;
     const loadAverageBefore = os.loadavg().map((v) => Number(v.toFixed(2)));
     log(`${system.label}: starting (load average ${loadAverageBefore.join(', ')})`);
     try {

@@ -35,6 +35,35 @@ function assertComponentsUtf8(text: string): void {
   }
 }
 
+/**
+ * A request's body, or undefined once it passes `limit` bytes (the rest is never read). Events
+ * rather than `for await`: async iteration costs a promise per chunk, on every token request.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (body: Buffer | undefined) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause(); // the rest is never read: the answer closes the connection (strict-form-body.ts)
+        done(undefined);
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    const onError = (error: Error) => {
+      req.off('data', onData).off('end', onEnd).off('aborted', onAborted);
+      reject(error);
+    };
+    const onAborted = () => onError(new Error('request aborted'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+  });
+}
+
 /** The form of each request's body, parsed once (keyed by the request: only `readForm` sets it). */
 const parsedForms = new WeakMap<IncomingMessage, querystring.ParsedUrlQuery>();
 
@@ -52,15 +81,10 @@ export async function readForm(ctx: Context, limit: number): Promise<querystring
   if (typeof request.body === 'string') {
     text = request.body;
   } else {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) return undefined;
-      chunks.push(chunk as Buffer);
-    }
+    const bytes = await readBody(ctx.req, limit);
+    if (!bytes) return undefined;
     try {
-      text = utf8.decode(Buffer.concat(chunks));
+      text = utf8.decode(bytes);
     } catch {
       throw notUtf8();
     }

@@ -47,7 +47,11 @@ export function keepCachesFresh(
   logger: Logger,
 ): { close(): void } {
   // a connection of its own: a subscribed connection can issue no other command
-  const subscriber = redis.duplicate({ autoResubscribe: false, enableOfflineQueue: false });
+  const subscriber = redis.duplicate({
+    autoResubscribe: false,
+    enableOfflineQueue: false,
+    enableAutoPipelining: false,
+  });
   let up = false;
   const all = [...caches.values()];
   const reset = (lifetimeMs: number) => {

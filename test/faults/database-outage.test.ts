@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
 import { freePort } from '../../src/infra/free-port.ts';
 import { waitUntil } from '../../src/infra/ferretdb/process-tools.ts';
+import { collectionName } from '../../src/oauth/adapter-models.ts';
+import type { StoredRecord } from '../../src/oauth/adapter.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { capturedLogger } from '../helpers/captured-logs.ts';
@@ -25,12 +28,29 @@ const BOUND_MS = 5000;
 type Answer = { name: string; status: number; ms: number; retryAfter: string | null; text: string };
 type Kind = 'v2' | 'oauth' | 'page';
 
+/**
+ * A second live token of the same key, stored straight into the database: a token the server has
+ * never seen, so its introspection needs the database (the server keeps the tokens it minted in
+ * memory for a while, token-cache.ts, and can introspect those without it).
+ */
+async function storedCopyOf(runtime: Runtime, token: string): Promise<string> {
+  const db = runtime.database.connection.db;
+  if (!db) throw new Error('no database handle');
+  const records = db.collection<StoredRecord>(collectionName('ClientCredentials'));
+  const record = await records.findOne({ _id: token });
+  if (!record) throw new Error('the minted token is not stored');
+  const id = randomBytes(33).toString('base64url');
+  await records.insertOne({ ...record, _id: id, payload: { ...record.payload, jti: id } });
+  return id;
+}
+
 /** What a server and its fixtures offer the probes: a key with a live token and a sign-in page. */
 async function world(runtime: Runtime, url: string) {
   const f = fixtures(runtime, url);
   const org = await f.organization();
   const key = await f.key({ type: 'organization', id: org.id });
   const token = await f.token(key);
+  const unseenToken = await storedCopyOf(runtime, token);
   const openSignIn = await startConsoleSignIn(url);
   expect(openSignIn.page.response.status).toBe(200);
   const basic = `Basic ${Buffer.from(`${key.clientId}:${key.secret}`).toString('base64')}`;
@@ -54,7 +74,7 @@ async function world(runtime: Runtime, url: string) {
   const probes: Array<[string, Kind, () => Promise<Response | { response: Response; text: string }>]> = [
     ['GET /readyz', 'v2', () => fetch(`${url}/readyz`)],
     ['POST /token', 'oauth', () => form('/token', 'grant_type=client_credentials')],
-    ['POST /token/introspection', 'oauth', () => form('/token/introspection', `token=${token}`)],
+    ['POST /token/introspection', 'oauth', () => form('/token/introspection', `token=${unseenToken}`)],
     ['POST /token/revocation', 'oauth', () => form('/token/revocation', `token=${token}`)],
     ['GET /v2 keys', 'v2', () => admin('GET', keys)],
     ['POST /v2 keys', 'v2', () => admin('POST', keys, { data: { type: 'application_key', name: 'k' } })],

@@ -17,6 +17,7 @@ export async function strictFormBody(ctx: Context, next: Next): Promise<void> {
   try {
     if (!(await readForm(ctx, LIMIT))) {
       ctx.status = 413;
+      ctx.set('Connection', 'close'); // the rest of the body is left unread
       ctx.body = { error: 'invalid_request', error_description: 'request entity too large' };
       return;
     }
