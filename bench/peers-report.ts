@@ -43,7 +43,7 @@ function ratios(results: SystemResult[]) {
 /** The goals of issue 8 for appkeys on each database, judged from this run. */
 function goals(results: SystemResult[], r: ReturnType<typeof ratios>) {
   return results
-    .filter((s) => /^(mongodb|ferretdb)(-workers)?$/.test(s.id))
+    .filter((s) => /^(mongodb|ferretdb)(-workers|-jwt)?$/.test(s.id))
     .flatMap((s) => {
       const x = r[s.id]!;
       const check = (goal: string, value: number | undefined, ok: (v: number) => boolean, digits = 2) => ({

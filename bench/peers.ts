@@ -1,5 +1,6 @@
 // The peers benchmark (`npm run bench -- peers [--quick] [--systems=keycloak,mongodb,ferretdb,memory]
-// [--workers=N]`; with --workers, appkeys is measured both as one process and as a WORKERS=N cluster):
+// [--workers=N] [--jwt]`; appkeys is measured as one process, and beside it as a WORKERS=N cluster
+// and with JWT access tokens when asked):
 // client_credentials tokens/s and introspections/s, with p99, of Keycloak, appkeys on MongoDB,
 // appkeys on the embedded FerretDB and oidc-provider with its in-memory adapter. One system runs at
 // a time (started, measured, stopped), all under the same closed-loop load: 32 keep-alive
@@ -29,15 +30,24 @@ type Running = {
   stop(): Promise<void>;
 };
 
-type System = { id: string; label: string; start(log: (line: string) => void): Promise<Running> };
+type System = {
+  id: string;
+  label: string;
+  start(log: (line: string) => void): Promise<Running>;
+  /** Warm-up as a multiple of the common one (a JVM compiles its hot code for longer). */
+  warmupFactor?: number;
+};
 
 /** appkeys: bench/server-process.ts, or with `workers` src/main.ts's WORKERS cluster (npm start's entry). */
-async function appkeys(database: 'ferretdb' | 'mongodb', workers?: number): Promise<Running> {
+async function appkeys(
+  database: 'ferretdb' | 'mongodb',
+  variant: { workers?: number; tokenFormat?: 'opaque' | 'jwt' } = {},
+): Promise<Running> {
   const services = await startServices({ database });
   try {
-    const main = workers ? await startMain(services, workers) : undefined;
+    const main = variant.workers ? await startMain(services, variant.workers) : undefined;
     const url = main?.url ?? (await services.server());
-    const { keys } = await fixture(services, 1_000_000, [0]);
+    const { keys } = await fixture(services, 1_000_000, [0], variant.tokenFormat);
     return {
       tokenEndpoint: `${url}/token`,
       introspectionEndpoint: `${url}/token/introspection`,
@@ -54,37 +64,55 @@ async function appkeys(database: 'ferretdb' | 'mongodb', workers?: number): Prom
   }
 }
 
-/** appkeys on one database: one process, and with `workers` also a WORKERS=N cluster beside it. */
-function appkeysSystems(database: 'mongodb' | 'ferretdb', workers?: number): System[] {
+/**
+ * appkeys on one database: one process; with `workers` also a WORKERS=N cluster; with `jwt` also
+ * one process whose key issues JWT access tokens (`token_format: "jwt"`).
+ */
+function appkeysSystems(database: 'mongodb' | 'ferretdb', options: PeersVariants): System[] {
   const name =
     database === 'ferretdb'
       ? 'appkeys + embedded FerretDB'
       : process.env.MONGODB_URI
         ? 'appkeys + MongoDB (MONGODB_URI)'
         : 'appkeys + MongoDB 6.0.5';
-  const one: System = { id: database, label: name, start: () => appkeys(database) };
-  if (!workers || workers === 1) return [one];
+  const { workers, jwt } = options;
   return [
-    one,
-    {
-      id: `${database}-workers`,
-      label: `${name}, WORKERS=${workers}`,
-      start: () => appkeys(database, workers),
-    },
+    { id: database, label: name, start: () => appkeys(database) },
+    ...(workers && workers > 1
+      ? [
+          {
+            id: `${database}-workers`,
+            label: `${name}, WORKERS=${workers}`,
+            start: () => appkeys(database, { workers }),
+          },
+        ]
+      : []),
+    ...(jwt
+      ? [
+          {
+            id: `${database}-jwt`,
+            label: `${name}, JWT access tokens`,
+            start: () => appkeys(database, { tokenFormat: 'jwt' }),
+          },
+        ]
+      : []),
   ];
 }
 
-const systems = (workers?: number): System[] => [
+export type PeersVariants = { workers?: number; jwt?: boolean };
+
+const systems = (variants: PeersVariants): System[] => [
   {
     id: 'keycloak',
     label: `Keycloak ${KEYCLOAK_VERSION} (start --optimized)`,
+    warmupFactor: 3,
     async start(log) {
       const keycloak = await startKeycloak(log);
       return { ...keycloak, clientId: keycloakClient.id, secret: keycloakClient.secret };
     },
   },
-  ...appkeysSystems('mongodb', workers),
-  ...appkeysSystems('ferretdb', workers),
+  ...appkeysSystems('mongodb', variants),
+  ...appkeysSystems('ferretdb', variants),
   {
     id: 'memory',
     label: 'oidc-provider, in-memory adapter',
@@ -164,15 +192,15 @@ async function measure(running: Running, timing: PeersTiming) {
   return { tokens, introspections };
 }
 
-export async function peers(options: { quick: boolean; only?: string[]; workers?: number }) {
+export async function peers(options: { quick: boolean; only?: string[] } & PeersVariants) {
   const timing: PeersTiming = options.quick
     ? { warmupSeconds: 3, roundSeconds: 4 }
     : { warmupSeconds: 10, roundSeconds: 15 };
   const log = (line: string) => process.stdout.write(`peers: ${line}\n`);
   const measured: SystemResult[] = [];
-  for (const system of systems(options.workers)) {
-    // --systems names databases: `mongodb` selects its WORKERS run too
-    if (options.only && !options.only.includes(system.id.replace(/-workers$/, ''))) continue;
+  for (const system of systems(options)) {
+    // --systems names databases: `mongodb` selects its WORKERS and JWT runs too
+    if (options.only && !options.only.includes(system.id.replace(/-(workers|jwt)$/, ''))) continue;
     const loadAverageBefore = os.loadavg().map((v) => Number(v.toFixed(2)));
     log(`${system.label}: starting (load average ${loadAverageBefore.join(', ')})`);
     try {
@@ -182,7 +210,10 @@ export async function peers(options: { quick: boolean; only?: string[]; workers?
           id: system.id,
           label: system.label,
           loadAverageBefore,
-          ...(await measure(running, timing)),
+          ...(await measure(running, {
+            ...timing,
+            warmupSeconds: timing.warmupSeconds * (system.warmupFactor ?? 1),
+          })),
         });
       } finally {
         await running.stop();
@@ -201,7 +232,7 @@ export async function peers(options: { quick: boolean; only?: string[]; workers?
   const cpu = os.cpus();
   const header =
     `Run of ${new Date().toISOString().slice(0, 10)} at commit ${commit()}${options.quick ? ' (--quick)' : ''}: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), Node ${process.version}; ` +
-    `${CONNECTIONS} connections, warm-up ${timing.warmupSeconds} s, ${ROUNDS} rounds of ${timing.roundSeconds} s; ` +
+    `${CONNECTIONS} connections, warm-up ${timing.warmupSeconds} s (Keycloak ${timing.warmupSeconds * 3} s), ${ROUNDS} rounds of ${timing.roundSeconds} s; ` +
     `rates are answers with 200 per second, the mean of the rounds (lowest-highest in brackets); p99 is the lowest-highest of the rounds. ` +
     `Load average before each system: ${measured.map((s) => `${s.id} ${s.loadAverageBefore[0]}`).join(', ')}.`;
   const table = markdown(result, header);

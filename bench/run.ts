@@ -220,7 +220,7 @@ const standalone = {
     const workers = flag('workers') === undefined ? undefined : Number(flag('workers'));
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))
       throw new Error('--workers takes a whole number >= 1');
-    return peers({ quick, only: flag('systems')?.split(','), workers });
+    return peers({ quick, only: flag('systems')?.split(','), workers, jwt: process.argv.includes('--jwt') });
   },
   profile: () => {
     const readme = flag('readme');

@@ -95,12 +95,13 @@ export function assembleApp(deps: AppDeps): Provider {
   provider.use(deps.console.routes());
   provider.use(underPrefix('/v2', noStore));
   provider.use(underPrefix('/v2', renderErrors(logger)));
-  provider.use(deps.openapi.routes());
+  // the /v2 routers only see /v2 paths (canonical by now): others skip their route matching
+  provider.use(underPrefix('/v2', deps.openapi.routes()));
   provider.use(underPrefix('/v2', refusals.count));
   provider.use(underPrefix('/v2', authenticate(deps.authenticate)));
   provider.use(underPrefix('/v2', refusals.check));
   if (deps.limiter) provider.use(underPrefix('/v2', rateLimit(deps.limiter)));
-  provider.use(admin.routes());
+  provider.use(underPrefix('/v2', admin.routes()));
   provider.use(underPrefix('/v2', notFound));
   provider.use(completeTokenResponse(deps.onTokenIssued));
   provider.use(strictFormBody);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientCache } from './client-cache.ts';
 
 /** How a token is named in the cache and on the revocation channel: never the token itself. */
-export const tokenDigest = (id: string) => createHash('sha256').update(id).digest('base64url');
+export const tokenDigest = (id: string) => hash('sha256', id, 'base64url');
 
 /**
  * Keys' opaque access tokens (oidc-provider's ClientCredentials model) served from memory, so a
