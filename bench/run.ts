@@ -14,7 +14,7 @@ import { peers } from './peers.ts';
 import { profile } from './profile.ts';
 import { cpuMsPerRequest } from './process-cpu.ts';
 import { soak } from './soak.ts';
-import { startServices, type Services } from './services.ts';
+import { startServices, type DatabaseChoice, type Services } from './services.ts';
 import { workers } from './workers.ts';
 
 const quick = process.argv.includes('--quick');
@@ -242,6 +242,15 @@ const machine = {
   node: process.version,
 };
 
+/**
+ * `--database=mongodb|ferretdb` for the benchmarks that share one set of services (default: MONGODB_URI
+ * when set, else the embedded FerretDB); their results then go to `<name>-<database>.json`.
+ */
+const databaseFlag = only.some((name) => name in standalone) ? undefined : flag('database');
+if (databaseFlag !== undefined && databaseFlag !== 'mongodb' && databaseFlag !== 'ferretdb')
+  throw new Error('--database takes mongodb or ferretdb');
+const sharedDatabase: DatabaseChoice = databaseFlag ?? 'env';
+
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 let services: Services | undefined;
 try {
@@ -249,7 +258,7 @@ try {
     ...Object.fromEntries(
       Object.entries(benchmarks).map(([name, run]) => [
         name,
-        async () => run((services ??= await startServices())),
+        async () => run((services ??= await startServices({ database: sharedDatabase }))),
       ]),
     ),
     ...standalone,
@@ -260,7 +269,10 @@ try {
     const result = await run();
     const record = { name, date: new Date().toISOString(), machine, quick, result };
     await writeFile(
-      new URL(`./results/${name}.json`, import.meta.url),
+      new URL(
+        `./results/${name}${databaseFlag && name in benchmarks ? `-${databaseFlag}` : ''}.json`,
+        import.meta.url,
+      ),
       `${JSON.stringify(record, null, 2)}\n`,
     );
     const { runs: _runs, markdown, ...summary } = result as Record<string, unknown>;
