@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Prefix of every client secret, so that secret scanners can recognise leaked ones. */
 export const CLIENT_SECRET_PREFIX = 'appkeys_sk_';
@@ -29,7 +29,8 @@ export function parseClientId(
  * HMAC-SHA-256 under a key derived from the server secret is stored, and comparison is constant-time.
  */
 export function createSecrets(hashKey: string) {
-  const hash = (secret: string) => createHmac('sha256', hashKey).update(secret).digest('base64url');
+  const key = createSecretKey(Buffer.from(hashKey, 'utf8')); // imported once, not on every check
+  const hash = (secret: string) => createHmac('sha256', key).update(secret).digest('base64url');
   return {
     newSecret(): { secret: string; hash: string } {
       const secret = `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -25,6 +25,7 @@ function formComponentBytes(component: string): Buffer {
 
 /** Checks that every name and value, once percent-decoded, is UTF-8 (querystring would substitute U+FFFD). */
 function assertComponentsUtf8(text: string): void {
+  if (!text.includes('%')) return; // nothing percent-encoded: the text itself was decoded strictly
   for (const component of text.split(/[&=]/)) {
     if (!component.includes('%')) continue;
     try {

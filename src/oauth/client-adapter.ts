@@ -14,15 +14,24 @@ function isImplicitRequest(): boolean {
  * Reads go through the client cache (clients.ts).
  */
 export function createClientAdapter(clients: Clients) {
+  // the metadata of a cached record, built once: a record object is replaced, never changed, when
+  // its key changes (client-cache.ts), so it can key its own metadata
+  const built = new WeakMap<object, Partial<Record<'confidential' | 'public' | 'server', AdapterPayload>>>();
+  const once = (record: object, variant: 'confidential' | 'public' | 'server', make: () => object) => {
+    const variants = built.get(record) ?? {};
+    built.set(record, variants);
+    return (variants[variant] ??= make() as AdapterPayload);
+  };
   return class ClientAdapter implements Adapter {
     async find(clientId: string): Promise<AdapterPayload | undefined> {
       const client = await clients.find(clientId);
-      if (client?.kind === 'application_key')
-        return keyClientMetadata(
-          client.key,
-          isImplicitRequest() ? 'public' : 'confidential',
-        ) as AdapterPayload;
-      return client ? (resourceServerMetadata(client.server) as AdapterPayload) : undefined;
+      if (client?.kind === 'application_key') {
+        const variant = isImplicitRequest() ? 'public' : 'confidential';
+        return { ...once(client.key, variant, () => keyClientMetadata(client.key, variant)) };
+      }
+      return client
+        ? { ...once(client.server, 'server', () => resourceServerMetadata(client.server)) }
+        : undefined;
     }
 
     async upsert(): Promise<void> {
