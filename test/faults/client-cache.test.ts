@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
-import { adminClient, fixtures, ownerPath, type KeyFixture } from '../helpers/fixtures.ts';
+import { adminClient, fixtures, ownerPath } from '../helpers/fixtures.ts';
+import {
+  bothSubscribed,
+  introspectsActive,
+  mintToken,
+  oauthPost,
+  resourceServer as resourceServerOf,
+  within,
+  WINDOW_MS,
+  type Credentials,
+} from '../helpers/key-calls.ts';
 import { basic, form, rawRequest } from '../helpers/raw-request.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -18,53 +27,11 @@ import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.t
  * missing invalidation fails every polling window below (they allow 1.5 s).
  */
 const cli = { kind: 'cli' } as const;
-const WINDOW_MS = 1500;
 
-type Credentials = { clientId: string; secret: string };
-
-const mint = async (url: string, key: Credentials, secret = key.secret): Promise<number> => {
-  const { body, ...headers } = form({ grant_type: 'client_credentials' });
-  const response = await rawRequest(url, '/token', {
-    method: 'POST',
-    headers: { ...headers, authorization: basic(key.clientId, secret) },
-    body,
-  });
-  return response.status;
-};
-
-const token = async (url: string, key: KeyFixture): Promise<string> => {
-  const { body, ...headers } = form({ grant_type: 'client_credentials' });
-  const response = await rawRequest(url, '/token', {
-    method: 'POST',
-    headers: { ...headers, authorization: basic(key.clientId, key.secret) },
-    body,
-  });
-  expect(response.status).toBe(200);
-  return response.body.access_token as string;
-};
-
-const active = async (url: string, caller: Credentials, accessToken: string): Promise<boolean> => {
-  const { body, ...headers } = form({ token: accessToken });
-  const response = await rawRequest(url, '/token/introspection', {
-    method: 'POST',
-    headers: { ...headers, authorization: basic(caller.clientId, caller.secret) },
-    body,
-  });
-  expect(response.status).toBe(200);
-  return response.body.active as boolean;
-};
-
-/** Polls `probe` until it returns `expected`; resolves how many ms that took, or fails after `maxMs`. */
-async function within<T>(probe: () => Promise<T>, expected: T, maxMs = WINDOW_MS): Promise<number> {
-  const started = Date.now();
-  let seen: T | undefined;
-  while (Date.now() - started <= maxMs) {
-    seen = await probe();
-    if (seen === expected) return Date.now() - started;
-    await sleep(25);
-  }
-  throw new Error(`still ${String(seen)} after ${maxMs} ms, expected ${String(expected)}`);
-}
+/** The status of a client_credentials request of `key` with `secret` (its own by default). */
+const mint = async (url: string, key: Credentials, secret = key.secret): Promise<number> =>
+  (await oauthPost(url, '/token', { clientId: key.clientId, secret }, { grant_type: 'client_credentials' }))
+    .status;
 
 /** Counts the reads of one application key's document while `body` runs (mongoose's own debug hook). */
 async function keyReadsDuring(keyId: string, body: () => Promise<void>): Promise<number> {
@@ -99,17 +66,8 @@ describe('with Redis: two instances whose cached clients live 60 s', () => {
       CLIENT_CACHE_TTL_MS: '60000',
       CLIENT_CACHE_SIZE: '8',
     });
-    const { server, secret } = await cluster.first.runtime.domain.resourceServers.create(cli, 'orders-api');
-    resourceServer = { clientId: server.clientId, secret };
-    // both subscribed: from now on only the Redis messages can make a change visible within 60 s
-    const subscribed = /client cache: invalidations subscribed/;
-    await within(
-      async () =>
-        cluster.first.logs.some((l) => subscribed.test(l)) &&
-        cluster.second.stdout.some((l) => subscribed.test(l)),
-      true,
-      10_000,
-    );
+    resourceServer = await resourceServerOf(cluster.first.runtime);
+    await bothSubscribed(cluster);
   });
   afterAll(() => cluster?.close());
 
@@ -128,11 +86,11 @@ describe('with Redis: two instances whose cached clients live 60 s', () => {
   it('serves a cached key without reading the database, and reads it again once changed', async () => {
     const { first } = cluster;
     const { store, key } = await storeKey();
-    const accessToken = await token(first.url, key); // loads the key (and records its last use)
+    const accessToken = await mintToken(first.url, key); // loads the key (and records its last use)
     const reads = await keyReadsDuring(key.id, async () => {
       for (let i = 0; i < 10; i++) {
         expect(await mint(first.url, key)).toBe(200);
-        expect(await active(first.url, resourceServer, accessToken)).toBe(true);
+        expect(await introspectsActive(first.url, resourceServer, accessToken)).toBe(true);
         expect((await adminClient(first.url, accessToken).get(ownerPath(key.owner))).status).toBe(200);
       }
     });
@@ -169,31 +127,31 @@ describe('with Redis: two instances whose cached clients live 60 s', () => {
   it('deleting a key on A: its tokens inactive at introspection and refused on /v2, at once on A, within 1 s on B', async () => {
     const { first, secondUrl } = cluster;
     const { store, key, admin } = await storeKey();
-    const accessToken = await token(first.url, key);
+    const accessToken = await mintToken(first.url, key);
     const path = `/v2/stores/${store.id}`;
     for (const url of [first.url, secondUrl]) {
-      expect(await active(url, resourceServer, accessToken)).toBe(true);
+      expect(await introspectsActive(url, resourceServer, accessToken)).toBe(true);
       expect((await adminClient(url, accessToken).get(path)).status).toBe(200);
     }
     expect((await admin.delete(`${path}/application-keys/${key.id}`)).status).toBe(204);
-    expect(await active(first.url, resourceServer, accessToken)).toBe(false);
+    expect(await introspectsActive(first.url, resourceServer, accessToken)).toBe(false);
     expect((await adminClient(first.url, accessToken).get(path)).status).toBe(401);
-    await within(() => active(secondUrl, resourceServer, accessToken), false);
+    await within(() => introspectsActive(secondUrl, resourceServer, accessToken), false);
     await within(async () => (await adminClient(secondUrl, accessToken).get(path)).status, 401);
   });
 
   it('a key gone while its token survived (the deletion race): dead at once on A and within 1 s on B', async () => {
     const { first, secondUrl } = cluster;
     const { store, key } = await storeKey();
-    const accessToken = await token(first.url, key);
+    const accessToken = await mintToken(first.url, key);
     const path = `/v2/stores/${store.id}`;
     for (const url of [first.url, secondUrl])
-      expect(await active(url, resourceServer, accessToken)).toBe(true);
+      expect(await introspectsActive(url, resourceServer, accessToken)).toBe(true);
     // only the key's document goes: the token stays stored, so only the key check can refuse it
     await first.runtime.repos.applicationKeys.remove(key.id);
-    expect(await active(first.url, resourceServer, accessToken)).toBe(false);
+    expect(await introspectsActive(first.url, resourceServer, accessToken)).toBe(false);
     expect((await adminClient(first.url, accessToken).get(path)).status).toBe(401);
-    await within(() => active(secondUrl, resourceServer, accessToken), false);
+    await within(() => introspectsActive(secondUrl, resourceServer, accessToken), false);
     await within(async () => (await adminClient(secondUrl, accessToken).get(path)).status, 401);
   });
 
@@ -231,7 +189,7 @@ describe('without Redis: cached clients live 1 s', () => {
     const store = await f.store(org.id, 1000);
     const owner = { type: 'store', id: store.id } as const;
     const key = await f.key(owner);
-    const accessToken = await token(server.url, key);
+    const accessToken = await mintToken(server.url, key);
     expect(await mint(server.url, key)).toBe(200);
     const runtime = await cliRuntime(server.sharedEnv);
     try {

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminClient, type KeyFixture } from '../helpers/fixtures.ts';
+import { within } from '../helpers/key-calls.ts';
 import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts';
 
 let cluster: TwoInstances;
@@ -21,18 +21,6 @@ const mint = async (url: string, key: KeyFixture, secret: string) =>
       body: 'grant_type=client_credentials',
     })
   ).status;
-
-/** Polls `probe` until it returns `status`; resolves how many ms that took (or fails after `maxMs`). */
-async function within(probe: () => Promise<number>, status: number, maxMs: number): Promise<number> {
-  const started = Date.now();
-  let seen = 0;
-  while (Date.now() - started <= maxMs) {
-    seen = await probe();
-    if (seen === status) return Date.now() - started;
-    await sleep(25);
-  }
-  throw new Error(`still ${seen} after ${maxMs} ms, expected ${status}`);
-}
 
 describe('key changes across two instances sharing Redis', () => {
   it('a rotated secret stops working at once where it was rotated and within 1 s on the other', async () => {

@@ -1,7 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminClient, fixtures, type KeyFixture } from '../helpers/fixtures.ts';
-import { basic, form, rawRequest } from '../helpers/raw-request.ts';
+import { adminClient, fixtures } from '../helpers/fixtures.ts';
+import {
+  bothSubscribed,
+  introspectsActive,
+  mintToken,
+  oauthPost,
+  resourceServer as resourceServerOf,
+  within,
+  type Credentials,
+} from '../helpers/key-calls.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts';
 
@@ -11,53 +18,8 @@ import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.t
  * through Redis on the others, and within about 1 s without Redis. The Redis instances run with a
  * 60 s lifetime, so a lost revocation message fails every polling window below (1.5 s).
  */
-const cli = { kind: 'cli' } as const;
-const WINDOW_MS = 1500;
-
-type Credentials = { clientId: string; secret: string };
-
-async function mint(url: string, key: KeyFixture): Promise<string> {
-  const { body, ...headers } = form({ grant_type: 'client_credentials' });
-  const response = await rawRequest(url, '/token', {
-    method: 'POST',
-    headers: { ...headers, authorization: basic(key.clientId, key.secret) },
-    body,
-  });
-  expect(response.status).toBe(200);
-  return response.body.access_token as string;
-}
-
-async function active(url: string, caller: Credentials, token: string): Promise<boolean> {
-  const { body, ...headers } = form({ token });
-  const response = await rawRequest(url, '/token/introspection', {
-    method: 'POST',
-    headers: { ...headers, authorization: basic(caller.clientId, caller.secret) },
-    body,
-  });
-  expect(response.status).toBe(200);
-  return response.body.active as boolean;
-}
-
-async function revoke(url: string, key: KeyFixture, token: string): Promise<void> {
-  const { body, ...headers } = form({ token });
-  const response = await rawRequest(url, '/token/revocation', {
-    method: 'POST',
-    headers: { ...headers, authorization: basic(key.clientId, key.secret) },
-    body,
-  });
-  expect(response.status).toBe(200);
-}
-
-/** Polls `probe` until it returns `expected`; fails after `maxMs`. */
-async function within<T>(probe: () => Promise<T>, expected: T, maxMs = WINDOW_MS): Promise<void> {
-  const started = Date.now();
-  let seen: T | undefined;
-  while (Date.now() - started <= maxMs) {
-    seen = await probe();
-    if (seen === expected) return;
-    await sleep(25);
-  }
-  throw new Error(`still ${String(seen)} after ${maxMs} ms, expected ${String(expected)}`);
+async function revoke(url: string, key: Credentials, token: string): Promise<void> {
+  expect((await oauthPost(url, '/token/revocation', key, { token })).status).toBe(200);
 }
 
 /** appkeys_token_cache_lookups_total of one instance, by result. */
@@ -75,16 +37,8 @@ describe('with Redis: two instances whose cached tokens live 60 s', () => {
   let resourceServer: Credentials;
   beforeAll(async () => {
     cluster = await startTwoInstances({ REDIS_URL: inject('redisUrl'), CLIENT_CACHE_TTL_MS: '60000' });
-    const { server, secret } = await cluster.first.runtime.domain.resourceServers.create(cli, 'orders-api');
-    resourceServer = { clientId: server.clientId, secret };
-    const subscribed = /client cache: invalidations subscribed/;
-    await within(
-      async () =>
-        cluster.first.logs.some((l) => subscribed.test(l)) &&
-        cluster.second.stdout.some((l) => subscribed.test(l)),
-      true,
-      10_000,
-    );
+    resourceServer = await resourceServerOf(cluster.first.runtime);
+    await bothSubscribed(cluster);
   });
   afterAll(() => cluster?.close());
 
@@ -97,10 +51,10 @@ describe('with Redis: two instances whose cached tokens live 60 s', () => {
   it("keys' tokens are 44 characters and the instance that minted one introspects it from memory", async () => {
     const { first } = cluster;
     const { key } = await storeKey();
-    const token = await mint(first.url, key);
+    const token = await mintToken(first.url, key);
     expect(token).toMatch(/^[A-Za-z0-9_-]{44}$/);
     const before = await lookups(first.metricsUrl);
-    for (let i = 0; i < 5; i++) expect(await active(first.url, resourceServer, token)).toBe(true);
+    for (let i = 0; i < 5; i++) expect(await introspectsActive(first.url, resourceServer, token)).toBe(true);
     const after = await lookups(first.metricsUrl);
     expect(after.hit - before.hit).toBeGreaterThanOrEqual(5);
     expect(after.load - before.load).toBe(0);
@@ -109,35 +63,35 @@ describe('with Redis: two instances whose cached tokens live 60 s', () => {
   it('a revocation on A: inactive and refused on /v2 at once on A, within 1 s on B, which had it cached', async () => {
     const { first, secondUrl } = cluster;
     const { store, key } = await storeKey();
-    const token = await mint(first.url, key);
+    const token = await mintToken(first.url, key);
     const path = `/v2/stores/${store.id}`;
     for (const url of [first.url, secondUrl]) {
-      expect(await active(url, resourceServer, token)).toBe(true);
+      expect(await introspectsActive(url, resourceServer, token)).toBe(true);
       expect((await adminClient(url, token).get(path)).status).toBe(200);
     }
     await revoke(first.url, key, token);
-    expect(await active(first.url, resourceServer, token)).toBe(false);
+    expect(await introspectsActive(first.url, resourceServer, token)).toBe(false);
     expect((await adminClient(first.url, token).get(path)).status).toBe(401);
-    await within(() => active(secondUrl, resourceServer, token), false);
+    await within(() => introspectsActive(secondUrl, resourceServer, token), false);
     await within(async () => (await adminClient(secondUrl, token).get(path)).status, 401);
   });
 
   it('a revocation on B reaches A, where the token was minted and cached', async () => {
     const { first, secondUrl } = cluster;
     const { key } = await storeKey();
-    const token = await mint(first.url, key);
-    expect(await active(first.url, resourceServer, token)).toBe(true);
+    const token = await mintToken(first.url, key);
+    expect(await introspectsActive(first.url, resourceServer, token)).toBe(true);
     await revoke(secondUrl, key, token);
-    expect(await active(secondUrl, resourceServer, token)).toBe(false);
-    await within(() => active(first.url, resourceServer, token), false);
+    expect(await introspectsActive(secondUrl, resourceServer, token)).toBe(false);
+    await within(() => introspectsActive(first.url, resourceServer, token), false);
   });
 
   it('a random token of the right shape is inactive and takes no room', async () => {
     const { first } = cluster;
     const before = await lookups(first.metricsUrl);
     const random = 'A'.repeat(44);
-    expect(await active(first.url, resourceServer, random)).toBe(false);
-    expect(await active(first.url, resourceServer, random)).toBe(false);
+    expect(await introspectsActive(first.url, resourceServer, random)).toBe(false);
+    expect(await introspectsActive(first.url, resourceServer, random)).toBe(false);
     const after = await lookups(first.metricsUrl);
     expect(after.load - before.load).toBe(2); // a miss is read each time, never remembered
     expect(after.hit - before.hit).toBe(0);
@@ -149,8 +103,7 @@ describe('without Redis: cached tokens live 1 s', () => {
   let resourceServer: Credentials;
   beforeAll(async () => {
     cluster = await startTwoInstances();
-    const { server, secret } = await cluster.first.runtime.domain.resourceServers.create(cli, 'orders-api');
-    resourceServer = { clientId: server.clientId, secret };
+    resourceServer = await resourceServerOf(cluster.first.runtime);
   });
   afterAll(() => cluster?.close());
 
@@ -159,10 +112,10 @@ describe('without Redis: cached tokens live 1 s', () => {
     const org = await f.organization(10_000);
     const store = await f.store(org.id, 1000);
     const key = await f.key({ type: 'store', id: store.id });
-    const token = await mint(first.url, key);
-    expect(await active(first.url, resourceServer, token)).toBe(true);
+    const token = await mintToken(first.url, key);
+    expect(await introspectsActive(first.url, resourceServer, token)).toBe(true);
     await revoke(secondUrl, key, token);
-    await within(() => active(first.url, resourceServer, token), false);
+    await within(() => introspectsActive(first.url, resourceServer, token), false);
   });
 });
 
@@ -178,12 +131,11 @@ describe('TOKEN_CACHE_SIZE=0', () => {
     const org = await f.organization(10_000);
     const store = await f.store(org.id, 1000);
     const key = await f.key({ type: 'store', id: store.id });
-    const { server: rs, secret } = await server.runtime.domain.resourceServers.create(cli, 'orders-api');
-    const caller = { clientId: rs.clientId, secret };
-    const token = await mint(server.url, key);
-    expect(await active(server.url, caller, token)).toBe(true);
+    const caller = await resourceServerOf(server.runtime);
+    const token = await mintToken(server.url, key);
+    expect(await introspectsActive(server.url, caller, token)).toBe(true);
     expect(await lookups(server.metricsUrl)).toEqual({ hit: 0, load: 0 });
     await revoke(server.url, key, token);
-    expect(await active(server.url, caller, token)).toBe(false);
+    expect(await introspectsActive(server.url, caller, token)).toBe(false);
   });
 });
