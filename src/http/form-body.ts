@@ -44,8 +44,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (body: Buffer | undefined) => {
+    const detach = () =>
       req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+    const done = (body: Buffer | undefined) => {
+      detach();
       resolve(body);
     };
     const onData = (chunk: Buffer) => {
@@ -57,7 +59,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     };
     const onEnd = () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     const onError = (error: Error) => {
-      req.off('data', onData).off('end', onEnd).off('aborted', onAborted);
+      detach();
       reject(error);
     };
     const onAborted = () => onError(new Error('request aborted'));

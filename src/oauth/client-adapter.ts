@@ -18,8 +18,8 @@ export function createClientAdapter(clients: Clients) {
   // its key changes (client-cache.ts), so it can key its own metadata
   const built = new WeakMap<object, Partial<Record<'confidential' | 'public' | 'server', AdapterPayload>>>();
   const once = (record: object, variant: 'confidential' | 'public' | 'server', make: () => object) => {
-    const variants = built.get(record) ?? {};
-    built.set(record, variants);
+    let variants = built.get(record);
+    if (!variants) built.set(record, (variants = {}));
     return (variants[variant] ??= make() as AdapterPayload);
   };
   return class ClientAdapter implements Adapter {

@@ -30,7 +30,6 @@ export function withTokenCache(
   adapter.find = (id) => cache.get(tokenDigest(id), async () => (await find.call(adapter, id)) ?? undefined);
   adapter.destroy = async (id) => {
     const digest = tokenDigest(id);
-    cache.forget(digest);
     try {
       await destroy.call(adapter, id);
     } finally {
