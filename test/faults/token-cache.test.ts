@@ -86,6 +86,22 @@ describe('with Redis: two instances whose cached tokens live 60 s', () => {
     await within(() => introspectsActive(first.url, resourceServer, token), false);
   });
 
+  it("another owner's key cannot revoke a token, on either instance: it stays active on both", async () => {
+    const { first, secondUrl } = cluster;
+    const { key } = await storeKey();
+    const { key: stranger } = await storeKey();
+    const token = await mintToken(first.url, key);
+    expect(await introspectsActive(secondUrl, resourceServer, token)).toBe(true); // cached on B too
+    for (const url of [first.url, secondUrl]) {
+      const refused = await oauthPost(url, '/token/revocation', stranger, { token });
+      // oidc-provider's default policy: a client revokes only the tokens it was issued
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: expect.any(String) });
+    }
+    for (const url of [first.url, secondUrl])
+      expect(await introspectsActive(url, resourceServer, token)).toBe(true);
+  });
+
   it('a random token of the right shape is inactive and takes no room', async () => {
     const { first } = cluster;
     const before = await lookups(first.metricsUrl);
